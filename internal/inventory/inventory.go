@@ -7,6 +7,8 @@ package inventory
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -120,7 +122,7 @@ func (f Finding) Location() string {
 	case f.Path != "":
 		return f.Path
 	case f.Port != 0:
-		return fmt.Sprintf("%s:%d", f.Host, f.Port)
+		return net.JoinHostPort(f.Host, strconv.Itoa(f.Port))
 	default:
 		return f.Host
 	}
