@@ -56,7 +56,9 @@ func TestGoldenOutputs(t *testing.T) {
 		name  string
 		write func(*bytes.Buffer) error
 	}{
-		{"findings.table", func(b *bytes.Buffer) error { return WriteFindingsTable(b, sampleFindings(), TableOptions{Verbose: true}) }},
+		{"findings.table", func(b *bytes.Buffer) error {
+			return WriteFindingsTable(b, sampleFindings(), TableOptions{Verbose: true})
+		}},
 		{"findings.csv", func(b *bytes.Buffer) error { return WriteCSV(b, sampleFindings()) }},
 		{"findings.sarif", func(b *bytes.Buffer) error {
 			return WriteSARIF(b, Tool{Name: "pacsguard", Version: "test"}, sampleFindings(), cat)
