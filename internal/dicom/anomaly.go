@@ -29,6 +29,9 @@ const (
 	AnomalyPixelDataLength        AnomalyKind = "pixel-data-length"
 	AnomalyBadFragment            AnomalyKind = "bad-fragment"
 	AnomalyLimit                  AnomalyKind = "limit-reached"
+	AnomalyMissingPreamble        AnomalyKind = "missing-preamble"
+	AnomalySyntaxMismatch         AnomalyKind = "transfer-syntax-mismatch"
+	AnomalyNotAnItem              AnomalyKind = "not-an-item"
 )
 
 // Anomaly is one thing wrong with the input, where it is, and a short
