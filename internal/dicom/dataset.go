@@ -8,6 +8,9 @@ type DataSet struct {
 	Elements []*Element
 	// Offset of the data set's first byte (for items, of the item value).
 	Offset int64
+	// ItemLength is an item's length as on the wire (UndefinedLength when
+	// it ends with a delimiter); 0 for a top-level data set.
+	ItemLength uint32
 }
 
 // Find returns the first element with the tag, or nil.

@@ -281,7 +281,7 @@ func syntaxKind(sx syntax) (tsKind, string) {
 func (r *reader) detectAt(off int64) (tsKind, string) {
 	b, err := r.src.bytes(off, int(min(r.src.size-off, 256)))
 	if err == nil {
-		if sx, ok := detectSyntax(b); ok {
+		if sx, ok := guessSyntax(b); ok {
 			return syntaxKind(sx)
 		}
 	}
@@ -308,7 +308,7 @@ func (r *reader) readBody(off int64, kind tsKind) (*DataSet, int64) {
 	// Files whose meta information says one VR encoding and whose data set
 	// uses the other exist; DCMTK reads them by detection too.
 	if b, err := r.src.bytes(off, int(min(r.src.size-off, 256))); err == nil && len(b) >= 8 {
-		if got, ok := detectSyntax(b); ok && got.explicit != sx.explicit {
+		if got, ok := guessSyntax(b); ok && got.explicit != sx.explicit && (got.explicit || implicitFits(b, r.src.size-off)) {
 			r.anomaly(AnomalySyntaxMismatch, off, 0, "data set encoding differs from the transfer syntax; read as detected")
 			sx = got
 		}
@@ -559,6 +559,10 @@ func (r *reader) readElement(off int64, sc scope, pixelSigned bool) (*Element, i
 	valueOff := off + hdr
 	e.ValueOffset = valueOff
 	if length == UndefinedLength {
+		if !sc.sx.explicit && isPixelDataTag(tag) {
+			vr = VROB // encapsulated pixel data is OB (PS3.5 §A.4)
+			e.VR = vr
+		}
 		switch {
 		case vr == VRSQ:
 			return e, r.readItems(e, valueOff, sc.end, sc.sx, sc.depth+1, true)
@@ -677,7 +681,7 @@ func (r *reader) readItems(e *Element, off, end int64, sx syntax, depth int, und
 				r.anomaly(AnomalyLimit, off, e.Tag, "more than "+itoa(int64(r.opts.MaxElements))+" elements")
 				return end
 			}
-			item := &DataSet{Offset: off + 8}
+			item := &DataSet{Offset: off + 8, ItemLength: length}
 			e.Items = append(e.Items, item)
 			if length == UndefinedLength {
 				off = r.readElements(item, off+8, scope{end: end, sx: sx, depth: depth, delim: TagItemDelimitation})
@@ -773,27 +777,47 @@ func (r *reader) readFragments(e *Element, off, end int64, big bool) int64 {
 // detectSyntax guesses how a raw data set is encoded from its first
 // element, and says whether it looks like a data set at all.
 func detectSyntax(b []byte) (syntax, bool) {
+	sx, ok := guessSyntax(b)
+	if !ok {
+		return sx, false
+	}
+	g := binary.LittleEndian.Uint16(b)
+	if sx.bigEndian {
+		g = binary.BigEndian.Uint16(b)
+	}
+	if !plausibleGroup(g) {
+		return sx, false
+	}
+	if !sx.explicit {
+		length := binary.LittleEndian.Uint32(b[4:])
+		if length != UndefinedLength && int64(length) > int64(len(b))-8 && len(b) < 256 {
+			return sx, false
+		}
+	}
+	return sx, true
+}
+
+// guessSyntax says how the element at the start of b is encoded: explicit
+// VR when bytes 4-5 are a VR, in the byte order that gives the smaller
+// group (data sets start with low groups), else implicit VR LE.
+func guessSyntax(b []byte) (syntax, bool) {
 	if len(b) < 8 {
 		return syntax{}, false
 	}
-	gLE := binary.LittleEndian.Uint16(b)
-	gBE := binary.BigEndian.Uint16(b)
 	if isVRBytes(b[4], b[5]) {
-		// Explicit VR: the byte order with the smaller group is the right
-		// one (data sets start with low groups).
-		if gBE < gLE {
-			return syntaxExplicitBE, plausibleGroup(gBE)
+		if binary.BigEndian.Uint16(b) < binary.LittleEndian.Uint16(b) {
+			return syntaxExplicitBE, true
 		}
-		return syntaxExplicitLE, plausibleGroup(gLE)
-	}
-	if !plausibleGroup(gLE) {
-		return syntax{}, false
-	}
-	length := binary.LittleEndian.Uint32(b[4:])
-	if length != UndefinedLength && int64(length) > int64(len(b))-8 && len(b) < 256 {
-		return syntax{}, false
+		return syntaxExplicitLE, true
 	}
 	return syntaxImplicitLE, true
+}
+
+// implicitFits reports whether the element at the start of b, read as
+// implicit VR, has a length that fits in the left bytes.
+func implicitFits(b []byte, left int64) bool {
+	length := binary.LittleEndian.Uint32(b[4:])
+	return length == UndefinedLength || int64(length) <= left-8
 }
 
 // plausibleGroup: raw data sets begin with a command, meta, or low
