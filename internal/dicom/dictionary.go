@@ -31,6 +31,32 @@ func lookupDict(t Tag) (dictEntry, bool) {
 		return dictEntry{"US", "PixelRepresentation", "Pixel Representation"}, true
 	case 0x00081140:
 		return dictEntry{"SQ", "ReferencedImageSequence", "Referenced Image Sequence"}, true
+	case 0x00080008:
+		return dictEntry{"CS", "ImageType", "Image Type"}, true
+	case 0x00080060:
+		return dictEntry{"CS", "Modality", "Modality"}, true
+	case 0x00081150:
+		return dictEntry{"UI", "ReferencedSOPClassUID", "Referenced SOP Class UID"}, true
+	case 0x00081155:
+		return dictEntry{"UI", "ReferencedSOPInstanceUID", "Referenced SOP Instance UID"}, true
+	case 0x00082218:
+		return dictEntry{"SQ", "AnatomicRegionSequence", "Anatomic Region Sequence"}, true
+	case 0x00080100:
+		return dictEntry{"SH", "CodeValue", "Code Value"}, true
+	case 0x00080102:
+		return dictEntry{"SH", "CodingSchemeDesignator", "Coding Scheme Designator"}, true
+	case 0x00100030:
+		return dictEntry{"DA", "PatientBirthDate", "Patient's Birth Date"}, true
+	case 0x00280002:
+		return dictEntry{"US", "SamplesPerPixel", "Samples per Pixel"}, true
+	case 0x00280004:
+		return dictEntry{"CS", "PhotometricInterpretation", "Photometric Interpretation"}, true
+	case 0x00280100:
+		return dictEntry{"US", "BitsAllocated", "Bits Allocated"}, true
+	case 0x00280101:
+		return dictEntry{"US", "BitsStored", "Bits Stored"}, true
+	case 0x00280102:
+		return dictEntry{"US", "HighBit", "High Bit"}, true
 	}
 	return dictEntry{}, false
 }
