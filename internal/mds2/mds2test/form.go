@@ -44,9 +44,14 @@ type Form struct {
 
 var defaultHeaders = map[string]string{"id": "Question ID", "question": "Question", "answer": "Answer", "note": "Note #"}
 
-// FirstRow is the spreadsheet row of the first question when the form has
-// the given number of device block rows and a header.
-func (f Form) FirstRow() int { return len(f.DeviceBlock) + 3 }
+// FirstRow is the spreadsheet row of the first question: after the title,
+// the device block and the header.
+func (f Form) FirstRow() int {
+	if f.NoHeader {
+		return len(f.DeviceBlock) + 2
+	}
+	return len(f.DeviceBlock) + 3
+}
 
 // Write writes the workbook as .xlsx.
 func Write(w io.Writer, f Form) error {
