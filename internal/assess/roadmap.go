@@ -1,0 +1,152 @@
+package assess
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Phase is when a roadmap action should be done.
+type Phase string
+
+const (
+	Phase30   Phase = "30-days"
+	Phase90   Phase = "90-days"
+	PhaseYear Phase = "year"
+)
+
+// PhaseTitle is a phase in words.
+func PhaseTitle(p Phase) string {
+	return map[Phase]string{Phase30: "Next 30 days", Phase90: "Next 90 days", PhaseYear: "This year"}[p]
+}
+
+// Action is one roadmap step.
+type Action struct {
+	Rank        int      `json:"rank"`
+	Phase       Phase    `json:"phase"`
+	SubPractice string   `json:"sub_practice"`
+	Title       string   `json:"title"`
+	Current     Grade    `json:"current"`
+	HICP        []string `json:"hicp"`
+	CSF         []string `json:"csf"`
+	CPG         []string `json:"cpg,omitempty"`
+	Why         string   `json:"why"`
+	Do          string   `json:"do"`
+	DoneWhen    string   `json:"done_when"`
+	Priority    int      `json:"priority"`
+	Because     []string `json:"because"` // why it is ranked where it is
+}
+
+// phaseCapacity is how many actions an organisation of each size can
+// reasonably take on in the first two phases; the rest go to the year.
+var phaseCapacity = map[Size][2]int{
+	SizeSmall:  {3, 5},
+	SizeMedium: {5, 8},
+	SizeLarge:  {8, 12},
+}
+
+// Priority weights. Essential CPGs and the largest imaging risks
+// (ransomware, attacks on connected medical devices) come first; what the
+// scanners proved wrong comes before what was only self-reported.
+const (
+	weightEssential      = 100
+	weightEnhanced       = 40
+	weightEvidence       = 60
+	weightRansomware     = 30
+	weightDevices        = 30
+	weightDevicePractice = 20
+	weightLargeOnly      = -30
+)
+
+// BuildRoadmap ranks the gaps of a scored result and places them in phases.
+func BuildRoadmap(c *Content, r *Result) []Action {
+	var acts []Action
+	order := map[string]int{}
+	for i, sr := range r.SubPractices {
+		order[sr.ID] = i
+		if sr.Score == nil || sr.Effective == GradeFully {
+			continue
+		}
+		sp, _ := c.SubPractice(sr.ID)
+		p := c.Practice(sp.Practice)
+		a := Action{
+			SubPractice: sr.ID, Title: sp.Title, Current: sr.Effective,
+			HICP: []string{sr.ID}, CSF: sr.CSF, CPG: sr.CPG,
+			Do: sp.Do, DoneWhen: sp.DoneWhen,
+		}
+		why := []string{p.Why}
+		var because []string
+		prio := int((100 - *sr.Score) / 2)
+		because = append(because, "gap: currently "+string(sr.Effective))
+		ess, enh := false, false
+		for _, id := range sr.CPG {
+			g, _ := c.CPGGoal(id)
+			if g.Set == CPGEssential {
+				ess = true
+			} else {
+				enh = true
+			}
+		}
+		switch {
+		case ess:
+			prio += weightEssential
+			because = append(because, "essential CPG "+strings.Join(sr.CPG, ", "))
+		case enh:
+			prio += weightEnhanced
+			because = append(because, "enhanced CPG "+strings.Join(sr.CPG, ", "))
+		}
+		if len(sr.Adjustments) > 0 {
+			prio += weightEvidence
+			because = append(because, "scanner evidence: "+strings.Join(sr.Evidence, ", "))
+			for _, e := range r.Evidence {
+				if slices.Contains(sr.Evidence, e.Rule) && slices.Contains(e.Affects, sr.ID) && e.Cap != GradeNone {
+					why = append(why, "Observed: "+e.Why)
+				}
+			}
+		}
+		if slices.Contains(p.Threats, 2) {
+			prio += weightRansomware
+			because = append(because, "mitigates ransomware")
+		}
+		if slices.Contains(p.Threats, 5) {
+			prio += weightDevices
+			because = append(because, "mitigates attacks on connected medical devices")
+		}
+		if p.ID == 9 {
+			prio += weightDevicePractice
+		}
+		if strings.Contains(sr.ID, ".L.") {
+			prio += weightLargeOnly
+		}
+		a.Priority = prio
+		a.Because = because
+		a.Why = strings.Join(dedupe(why), " ")
+		acts = append(acts, a)
+	}
+	slices.SortStableFunc(acts, func(x, y Action) int {
+		return cmp.Or(cmp.Compare(y.Priority, x.Priority), cmp.Compare(order[x.SubPractice], order[y.SubPractice]))
+	})
+	capacity := phaseCapacity[r.Size.Size]
+	for i := range acts {
+		acts[i].Rank = i + 1
+		switch {
+		case i < capacity[0]:
+			acts[i].Phase = Phase30
+		case i < capacity[0]+capacity[1]:
+			acts[i].Phase = Phase90
+		default:
+			acts[i].Phase = PhaseYear
+		}
+	}
+	return acts
+}
+
+func dedupe(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
