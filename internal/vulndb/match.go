@@ -256,8 +256,14 @@ func matchFinding(svc inventory.Service, id Identity, m Match) inventory.Finding
 		data = append(data, "known_exploited=true")
 	}
 	ev := []inventory.Evidence{{Probe: "vulndb", Observed: observed, Data: strings.Join(data, " ")}}
+	if p, ok := ProductByID(a.Product); ok && p.Toolkit && id.Confidence == ConfidenceInferred {
+		ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: "the version is the " + p.Name +
+			" toolkit's, read from its wire string: a product embedding it (e.g. Orthanc) or a vendor patch may differ"})
+	}
 	for _, n := range id.Notes {
-		ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: n})
+		if n != orthancNote { // said once above in shorter words
+			ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: n})
+		}
 	}
 	if m.Confidence == ConfidencePossible {
 		ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: "possibly vulnerable unless vendor-patched: " + oneLine(a.Notes)})
