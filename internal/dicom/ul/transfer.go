@@ -57,6 +57,26 @@ func (a *Association) sendFragments(ctx context.Context, ctxID, control uint8, b
 // is closed.
 func (a *Association) ReadPData(ctx context.Context) (*pdu.PDataTF, error) {
 	p, err := a.next(ctx)
+	return a.received(ctx, p, err)
+}
+
+// PollPData is ReadPData without waiting: it returns nil, nil when no PDU
+// has arrived. The SCP uses it to notice a C-CANCEL between responses.
+func (a *Association) PollPData(ctx context.Context) (*pdu.PDataTF, error) {
+	if a.frames == nil {
+		return nil, ErrClosed
+	}
+	select {
+	case f := <-a.frames:
+		return a.received(ctx, f.p, f.err)
+	case <-a.closed:
+		return nil, ErrClosed
+	default:
+		return nil, nil
+	}
+}
+
+func (a *Association) received(ctx context.Context, p pdu.PDU, err error) (*pdu.PDataTF, error) {
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
 			return nil, err

@@ -1,0 +1,122 @@
+package dimse
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
+	"github.com/pacsguard/pacsguard/internal/dicom/ul"
+)
+
+// Conn exchanges DIMSE messages over an established association. Like the
+// association, it is for one goroutine at a time.
+type Conn struct {
+	assoc   *ul.Association
+	r       *Reassembler
+	pending []pdu.PDV // PDVs of the last P-DATA-TF not yet consumed
+	msgID   uint16
+}
+
+// NewConn wraps an established association.
+func NewConn(a *ul.Association, caps Caps) *Conn {
+	return &Conn{assoc: a, r: NewReassembler(caps)}
+}
+
+// Association is the underlying association.
+func (c *Conn) Association() *ul.Association { return c.assoc }
+
+// NextMessageID returns a fresh message ID (1, 2, ...; never 0).
+func (c *Conn) NextMessageID() uint16 {
+	c.msgID++
+	if c.msgID == 0 {
+		c.msgID = 1
+	}
+	return c.msgID
+}
+
+// WriteMessage sends cmd (with CommandDataSetType set from data) and data
+// on presentation context ctxID.
+func (c *Conn) WriteMessage(ctx context.Context, ctxID uint8, cmd *Command, data []byte) error {
+	if data != nil {
+		cmd.CommandDataSetType = HasDataSet
+	} else {
+		cmd.CommandDataSetType = NoDataSet
+	}
+	b, err := EncodeCommand(cmd)
+	if err != nil {
+		return err
+	}
+	return c.assoc.SendMessage(ctx, ctxID, b, data)
+}
+
+// ReadMessage returns the next complete message. Errors are those of
+// ul.Association.ReadPData; a reassembly error aborts the association.
+func (c *Conn) ReadMessage(ctx context.Context) (*Message, error) {
+	for {
+		if m, err := c.drain(); m != nil || err != nil {
+			return m, err
+		}
+		p, err := c.assoc.ReadPData(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.pending = p.Items
+	}
+}
+
+// PollMessage returns a message if one is complete without waiting for
+// more than the PDUs already received; nil, nil otherwise. If a message has
+// begun it waits for the rest (bounded by ctx).
+func (c *Conn) PollMessage(ctx context.Context) (*Message, error) {
+	if m, err := c.drain(); m != nil || err != nil {
+		return m, err
+	}
+	p, err := c.assoc.PollPData(ctx)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	c.pending = p.Items
+	if m, err := c.drain(); m != nil || err != nil {
+		return m, err
+	}
+	if c.r.InProgress() {
+		return c.ReadMessage(ctx)
+	}
+	return nil, nil
+}
+
+func (c *Conn) drain() (*Message, error) {
+	for len(c.pending) > 0 {
+		v := c.pending[0]
+		c.pending = c.pending[1:]
+		m, err := c.r.Add(v)
+		if err != nil {
+			c.assoc.Abort()
+			return nil, err
+		}
+		if m != nil {
+			return m, nil
+		}
+	}
+	return nil, nil
+}
+
+// Release releases the association.
+func (c *Conn) Release(ctx context.Context) error { return c.assoc.Release(ctx) }
+
+// Abort aborts the association and closes the connection at once.
+func (c *Conn) Abort() { c.assoc.Abort() }
+
+// StatusError is a DIMSE response with a failure (or unexpected) status.
+type StatusError struct {
+	Command uint16
+	Status  uint16
+	Comment string
+}
+
+func (e *StatusError) Error() string {
+	if e.Comment != "" {
+		return fmt.Sprintf("%s status 0x%04X: %s", CommandName(e.Command), e.Status, e.Comment)
+	}
+	return fmt.Sprintf("%s status 0x%04X", CommandName(e.Command), e.Status)
+}
