@@ -1,5 +1,7 @@
 package dicom
 
+import "github.com/pacsguard/pacsguard/internal/dicom/dict"
+
 // dictEntry is what the codec needs from the data dictionary.
 type dictEntry struct {
 	VR      string // as the dictionary spells it, e.g. "US or SS"
@@ -7,58 +9,13 @@ type dictEntry struct {
 	Name    string
 }
 
-// lookupDict finds a tag in the data dictionary.
-// TEMPORARY: a handful of tags until package dict lands.
+// lookupDict finds a tag in the generated data dictionary (package dict).
 func lookupDict(t Tag) (dictEntry, bool) {
-	switch t {
-	case TagSpecificCharacterSet:
-		return dictEntry{"CS", "SpecificCharacterSet", "Specific Character Set"}, true
-	case TagSOPClassUID:
-		return dictEntry{"UI", "SOPClassUID", "SOP Class UID"}, true
-	case TagSOPInstanceUID:
-		return dictEntry{"UI", "SOPInstanceUID", "SOP Instance UID"}, true
-	case TagPatientName:
-		return dictEntry{"PN", "PatientName", "Patient's Name"}, true
-	case TagPatientID:
-		return dictEntry{"LO", "PatientID", "Patient ID"}, true
-	case TagPixelData:
-		return dictEntry{"OB or OW", "PixelData", "Pixel Data"}, true
-	case 0x00280010:
-		return dictEntry{"US", "Rows", "Rows"}, true
-	case 0x00280011:
-		return dictEntry{"US", "Columns", "Columns"}, true
-	case 0x00280103:
-		return dictEntry{"US", "PixelRepresentation", "Pixel Representation"}, true
-	case 0x00081140:
-		return dictEntry{"SQ", "ReferencedImageSequence", "Referenced Image Sequence"}, true
-	case 0x00080008:
-		return dictEntry{"CS", "ImageType", "Image Type"}, true
-	case 0x00080060:
-		return dictEntry{"CS", "Modality", "Modality"}, true
-	case 0x00081150:
-		return dictEntry{"UI", "ReferencedSOPClassUID", "Referenced SOP Class UID"}, true
-	case 0x00081155:
-		return dictEntry{"UI", "ReferencedSOPInstanceUID", "Referenced SOP Instance UID"}, true
-	case 0x00082218:
-		return dictEntry{"SQ", "AnatomicRegionSequence", "Anatomic Region Sequence"}, true
-	case 0x00080100:
-		return dictEntry{"SH", "CodeValue", "Code Value"}, true
-	case 0x00080102:
-		return dictEntry{"SH", "CodingSchemeDesignator", "Coding Scheme Designator"}, true
-	case 0x00100030:
-		return dictEntry{"DA", "PatientBirthDate", "Patient's Birth Date"}, true
-	case 0x00280002:
-		return dictEntry{"US", "SamplesPerPixel", "Samples per Pixel"}, true
-	case 0x00280004:
-		return dictEntry{"CS", "PhotometricInterpretation", "Photometric Interpretation"}, true
-	case 0x00280100:
-		return dictEntry{"US", "BitsAllocated", "Bits Allocated"}, true
-	case 0x00280101:
-		return dictEntry{"US", "BitsStored", "Bits Stored"}, true
-	case 0x00280102:
-		return dictEntry{"US", "HighBit", "High Bit"}, true
+	e, ok := dict.Lookup(uint32(t))
+	if !ok {
+		return dictEntry{}, false
 	}
-	return dictEntry{}, false
+	return dictEntry{VR: e.VR, Keyword: e.Keyword, Name: e.Name}, true
 }
 
 // implicitVR is the VR an implicit-VR element gets from the dictionary.

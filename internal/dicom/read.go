@@ -1,6 +1,7 @@
 package dicom
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
@@ -44,6 +45,9 @@ const (
 	DefaultMaxDepth        = 32
 	DefaultMaxElements     = 1_000_000
 	DefaultMaxDecodedBytes = 1 << 30
+	// maxAnomalies bounds the list: input with more is garbage, and the
+	// read stops there.
+	maxAnomalies = 1000
 	// Inflation of a deflated data set is capped at this ratio to the
 	// compressed size (with a floor), whatever MaxDecodedBytes allows:
 	// DICOM data sets deflate a few times, a bomb a thousand.
@@ -136,6 +140,7 @@ type reader struct {
 	elements  int
 	decoded   int64
 	atPixels  bool // stopped before pixel data
+	truncated bool // the input ended early: missing delimiters follow from it
 	slab      []Element
 }
 
@@ -163,6 +168,18 @@ func (r *reader) newElement() *Element {
 }
 
 func (r *reader) anomaly(kind AnomalyKind, off int64, t Tag, detail string) {
+	if kind == AnomalyTruncated {
+		r.truncated = true
+	} else if kind == AnomalyMissingDelimiter && r.truncated {
+		return // a consequence of the truncation already reported
+	}
+	if len(r.anomalies) >= maxAnomalies {
+		if len(r.anomalies) == maxAnomalies {
+			r.anomalies = append(r.anomalies, Anomaly{Kind: AnomalyLimit, Offset: off, Detail: "more than " + itoa(maxAnomalies) + " anomalies; read stopped"})
+		}
+		r.stop = true
+		return
+	}
 	a := Anomaly{Kind: kind, Offset: off, Tag: t, Detail: detail}
 	r.anomalies = append(r.anomalies, a)
 	if r.opts.Strict && r.err == nil {
@@ -338,11 +355,20 @@ func (r *reader) inflateInto(compressed io.Reader, off, compressedLen int64) {
 	if ratioCap < limit {
 		limit = ratioCap
 	}
-	zr := flate.NewReader(compressed)
+	// flate reads exactly its stream from a ByteReader, so what is left
+	// in the buffer after the stream ends is data hidden after it.
+	cr := &countingReader{r: compressed}
+	br := bufio.NewReader(cr)
+	zr := flate.NewReader(br)
 	defer zr.Close()
 	var out bytes.Buffer
 	n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
 	inflated := out.Bytes()
+	if err == nil && n <= limit {
+		if used := cr.n - int64(br.Buffered()); used < compressedLen {
+			r.anomaly(AnomalyTrailingData, off+used, 0, fmt.Sprintf("%d bytes after the deflated data set", compressedLen-used))
+		}
+	}
 	if n > limit {
 		r.anomaly(AnomalyLimit, off, 0, fmt.Sprintf("deflated data set inflates beyond %d bytes (decompression bomb?); read truncated", limit))
 		inflated = inflated[:limit]
@@ -355,6 +381,17 @@ func (r *reader) inflateInto(compressed io.Reader, off, compressedLen int64) {
 	}
 	r.decoded += int64(len(inflated))
 	r.src = source{buf: inflated, base: off, size: off + int64(len(inflated))}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // readMeta reads group 0002 (always explicit VR LE, but some writers use
@@ -420,7 +457,7 @@ func (r *reader) readElements(ds *DataSet, off int64, sc scope) int64 {
 	var glGroup uint16 // group whose length (gggg,0000) is being checked
 	glEnd := int64(-1)
 	checkGroupLength := func(at int64) {
-		if glEnd >= 0 && at != glEnd {
+		if glEnd >= 0 && at != glEnd && !r.stop && !r.truncated {
 			r.anomaly(AnomalyWrongGroupLength, at, NewTag(glGroup, 0),
 				fmt.Sprintf("group length says the group ends at offset %d, it ends at %d", glEnd, at))
 		}
