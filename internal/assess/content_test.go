@@ -108,12 +108,12 @@ func TestResolveCSF11(t *testing.T) {
 		reason bool
 	}{
 		{"PR.DS-2", RouteSameID, []string{"PR.DS-02"}, false},
-		{"PR.AC-7", RouteLinks, []string{"PR.AA-03"}, false},        // moved_to
-		{"PR.AC-5", RouteLinks, []string{"PR.IR-01"}, false},        // incorporated_into
+		{"PR.AC-7", RouteLinks, []string{"PR.AA-03"}, false}, // moved_to
+		{"PR.AC-5", RouteLinks, []string{"PR.IR-01"}, false}, // incorporated_into
 		{"PR.IP-12", RouteLinks, []string{"ID.RA-01", "PR.PS-02"}, false},
-		{"PR.AC", RouteLinks, []string{"PR.AA"}, false},             // category moved_to
+		{"PR.AC", RouteLinks, []string{"PR.AA"}, false}, // category moved_to
 		{"ID.GV-1", RouteLinks, []string{"GV.PO", "GV.PO-01", "GV.PO-02"}, false},
-		{"PR.IP", "", nil, true},                                    // withdrawn, no link
+		{"PR.IP", "", nil, true}, // withdrawn, no link
 		{"N/A", "", nil, true},
 	} {
 		t.Run(tc.ref, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -309,7 +310,7 @@ func matchCheck(patterns []string, id string) bool {
 func knownExploited(f inventory.Finding) bool {
 	has := func(s string) bool {
 		s = strings.ToLower(s)
-		return strings.Contains(s, "known-exploited") || strings.Contains(s, "known exploited") || strings.Contains(s, "kev")
+		return strings.Contains(s, "known-exploited") || strings.Contains(s, "known exploited") || kevWord.MatchString(s)
 	}
 	if has(f.Title) {
 		return true
@@ -326,6 +327,8 @@ func knownExploited(f inventory.Finding) bool {
 	}
 	return false
 }
+
+var kevWord = regexp.MustCompile(`\bkev\b`)
 
 // imagingHosts are hosts with a DICOM service or an imaging role in the run.
 func imagingHosts(svcs []inventory.Service) map[string]bool {

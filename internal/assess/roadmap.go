@@ -95,14 +95,18 @@ func BuildRoadmap(c *Content, r *Result) []Action {
 			prio += weightEnhanced
 			because = append(because, "enhanced CPG "+strings.Join(sr.CPG, ", "))
 		}
-		if len(sr.Adjustments) > 0 {
-			prio += weightEvidence
-			because = append(because, "scanner evidence: "+strings.Join(sr.Evidence, ", "))
-			for _, e := range r.Evidence {
-				if slices.Contains(sr.Evidence, e.Rule) && slices.Contains(e.Affects, sr.ID) && e.Cap != GradeNone {
-					why = append(why, "Observed: "+e.Why)
-				}
+		// Evidence that caps the grade confirms the gap even when the answer
+		// was already at or below the cap.
+		var observed []string
+		for _, e := range r.Evidence {
+			if e.Cap != GradeNone && slices.Contains(e.Affects, sr.ID) {
+				observed = append(observed, e.Rule)
+				why = append(why, "Observed: "+e.Why)
 			}
+		}
+		if len(observed) > 0 {
+			prio += weightEvidence
+			because = append(because, "scanner evidence: "+strings.Join(dedupe(observed), ", "))
 		}
 		if slices.Contains(p.Threats, 2) {
 			prio += weightRansomware

@@ -127,7 +127,6 @@ func Score(c *Content, ans *Answers, evidence []EvidenceItem, now time.Time) *Re
 		Generated:    now.UTC(),
 		Organisation: ans.Organisation,
 		Size:         size,
-		Evidence:     evidence,
 		Content: ContentInfo{
 			HICP: c.HICP.Edition, HICPVersion: c.HICP.Version, CPGVersion: c.CPG.Version,
 			CSFCatalogue: c.CSF.Title + " " + c.CSF.Version, EvidenceRules: c.Evidence.Version,
@@ -144,10 +143,21 @@ func Score(c *Content, ans *Answers, evidence []EvidenceItem, now time.Time) *Re
 		}
 	}
 	r.Ignored = c.SortedIDs(r.Ignored)
-	// Evidence per sub-practice.
+	// Evidence per sub-practice; only what was asked of this size is cited.
 	evBySub := map[string][]EvidenceItem{}
 	for _, e := range evidence {
+		var affects []string
 		for _, id := range e.Affects {
+			if asked[id] {
+				affects = append(affects, id)
+			}
+		}
+		if len(affects) == 0 {
+			continue
+		}
+		e.Affects = affects
+		r.Evidence = append(r.Evidence, e)
+		for _, id := range affects {
 			evBySub[id] = append(evBySub[id], e)
 		}
 	}
