@@ -332,7 +332,64 @@ func (r *reader) readBody(off int64, kind tsKind) (*DataSet, int64) {
 	}
 	end := r.readElements(ds, off, scope{end: r.src.size, sx: sx, top: true})
 	r.checkEnd(end)
+	r.checkPixelLength(ds)
 	return ds, end
+}
+
+// checkPixelLength compares the length of native pixel data with what
+// Rows, Columns, Samples per Pixel, Bits Allocated and Number of Frames
+// declare (a mismatch is where pixel-handling code overflows).
+func (r *reader) checkPixelLength(ds *DataSet) {
+	px := ds.Find(TagPixelData)
+	if px == nil || px.Length == UndefinedLength || px.Fragments != nil || px.Items != nil || r.stop {
+		return
+	}
+	rows, ok1 := ds.Uint16(0x00280010)
+	cols, ok2 := ds.Uint16(0x00280011)
+	bits, ok3 := ds.Uint16(0x00280100)
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	samples, ok := ds.Uint16(0x00280002)
+	if !ok {
+		samples = 1
+	}
+	frames := int64(1)
+	if s, ok := ds.String(0x00280008); ok && s != "" {
+		n, valid := parseIS(s)
+		if !valid {
+			r.anomaly(AnomalyPixelDataLength, ds.Find(0x00280008).Offset, 0x00280008, "Number of Frames is not an integer string")
+			return
+		}
+		frames = n
+	}
+	perPixel := int64(samples)
+	if pi, _ := ds.String(0x00280004); samples == 3 && (pi == "YBR_FULL_422" || pi == "YBR_PARTIAL_422") {
+		perPixel = 2 // chroma subsampled horizontally: two samples a pixel on average
+	}
+	want := (int64(rows)*int64(cols)*perPixel*frames*int64(bits) + 7) / 8
+	got := int64(px.Length)
+	if got != want && got != want+1 {
+		r.anomaly(AnomalyPixelDataLength, px.Offset, px.Tag, fmt.Sprintf("pixel data holds %d bytes, the image attributes declare %d", got, want))
+	}
+}
+
+// parseIS parses an Integer String value (PS3.5: optional sign, digits,
+// leading and trailing spaces), bounded to what a frame count can be.
+func parseIS(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "+")
+	if s == "" || len(s) > 12 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // checkEnd reports bytes left after the top-level data set.
