@@ -235,3 +235,69 @@ func Standard(cat *mds2.Catalogue, d Device, base func(mds2.Question) string) Fo
 
 // AllYes answers every question Yes.
 func AllYes(mds2.Question) string { return "Yes" }
+
+// Good answers every scored control of the model the way that earns credit,
+// and every other question Yes.
+func Good(m *mds2.Model) func(mds2.Question) string {
+	good := map[string]string{}
+	for _, c := range m.Weights.Controls {
+		good[c.ID] = c.Good.Label()
+	}
+	return func(q mds2.Question) string {
+		if g, ok := good[q.ID]; ok {
+			return g
+		}
+		return "Yes"
+	}
+}
+
+// Fixtures are synthetic devices used by tests across packages: a strong and
+// a weak CT, and two portable ultrasound devices.
+func Fixtures() map[string]Device {
+	return map[string]Device{
+		"ct-strong": {Manufacturer: "Acme Imaging", Model: "CT-9000", Version: "2.1", Date: "2026-03-20", Answers: map[string]string{
+			"CSUP-2":   "Yes - Windows 10 IoT Enterprise LTSC 2021",
+			"RMOT-1":   "Yes - see note 3",
+			"RMOT-1.1": "Yes",
+			"PAUT-8":   "Yes, for service and remote logins",
+			"NAUT-3":   "No",
+			"AUDT-5.2": "N/A",
+		}},
+		"ct-weak": {Manufacturer: "Borealis Medical", Model: "Scanline 7", Version: "4.0", Date: "03/01/2025", Answers: map[string]string{
+			"CSUP-2":   "Yes - Windows 7 Embedded console",
+			"CSUP-2.2": "Yes",
+			"CSUP-2.4": "No",
+			"SBOM-1":   "No",
+			"PAUT-5":   "No - service password is fixed",
+			"RMOT-1":   "Yes",
+			"RMOT-1.1": "No",
+			"PAUT-8":   "No",
+			"MLDP-2":   "No",
+			"MLDP-4":   "No",
+			"TXCF-2":   "No",
+			"CONN-7":   "Yes, HTTPS only",
+			"RDMP-3":   "No",
+			"RDMP-4":   "No",
+			"NAUT-3":   "No",
+		}},
+		"us-strong": {Manufacturer: "Sonique", Model: "Pocket U5", Version: "5.2", Date: "2026-06-01", Answers: map[string]string{
+			"MPII-3.6": "Yes - Wi-Fi (WPA2-Enterprise)",
+			"MPII-3.3": "No",
+			"PAUT-12":  "Yes",
+			"RMOT-1":   "No",
+		}},
+		"us-weak": {Manufacturer: "Handheld Health", Model: "EchoLite", Version: "1.0", Date: "2024-11-15", Answers: map[string]string{
+			"STCF-1":   "No",
+			"STCF-1.2": "N/A",
+			"MPII-3.6": "Yes",
+			"MPII-3.3": "Yes - USB export",
+			"PLOK-4":   "No",
+			"ALOF-1":   "No",
+			"PAUT-8":   "No",
+			"PAUT-12":  "No",
+			"SBOM-1":   "Yes",
+			"RMOT-1":   "No",
+			"CSUP-2":   "Yes - Android 9",
+		}},
+	}
+}
