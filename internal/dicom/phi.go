@@ -1,5 +1,7 @@
 package dicom
 
+import "strings"
+
 // basicProfile lists the attributes of the Basic Application Level
 // Confidentiality Profile, PS3.15 Annex E Table E.1-1, with the profile's
 // action code (D dummy, Z zero-length, X remove, U new UID, and
@@ -475,11 +477,14 @@ var basicProfile = map[Tag]string{
 // (60xx,3000 / 60xx,4000).
 //
 // Attributes the profile only re-generates (action "U": instance, series,
-// study and frame-of-reference UIDs) are not counted: they carry no patient
+// study and frame-of-reference UIDs, or "X/Z/U*": sequences of references
+// whose items are checked one by one) are not counted: they carry no patient
 // data themselves, and reports need them to say which file is meant.
 func IsPatientIdentifying(t Tag) bool {
 	if a, ok := basicProfile[t]; ok {
-		return a != "U"
+		// "U" and "X/Z/U*" concern UIDs (in the element or its items),
+		// which are checked element by element.
+		return !strings.Contains(a, "U")
 	}
 	g, e := t.Group(), t.Element()
 	switch {

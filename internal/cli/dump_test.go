@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var updateDump = flag.Bool("update-dump", false, "rewrite the dump golden files under testdata/dump")
+
+// Synthetic files written by internal/dicom's own writer (no patient data).
+const dumpSamples = "../dicom/testdata"
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &Env{
+		Stdin:  strings.NewReader(""),
+		Stdout: &out,
+		Stderr: &errOut,
+		Now:    func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+		Getenv: func(string) string { return "" },
+	}
+	code = RunEnv(context.Background(), env, args)
+	return code, out.String(), errOut.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "dump", name)
+	if *updateDump {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/cli -run Dump -update-dump)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestDumpListing(t *testing.T) {
+	for _, name := range []string{"explicit_le.dcm", "implicit_le.dcm", "explicit_be.dcm", "deflated.dcm", "encapsulated.dcm", "defined_lengths.dcm", "pe_preamble.dcm", "raw_implicit.dcm"} {
+		t.Run(name, func(t *testing.T) {
+			path := dumpSamples + "/" + name
+			code, out, errOut := runCLI(t, "dump", path)
+			if code != ExitOK || errOut != "" {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			if strings.Contains(out, "Synthetic^Test") || strings.Contains(out, "SYNTH-0001") || strings.Contains(out, "19700101") {
+				t.Errorf("patient data in the listing without --show-phi:\n%s", out)
+			}
+			golden(t, strings.TrimSuffix(name, ".dcm")+".txt", out)
+		})
+	}
+}
+
+func TestDumpShowPHI(t *testing.T) {
+	code, out, _ := runCLI(t, "dump", "--show-phi", "--max-value", "0", dumpSamples+"/explicit_le.dcm")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"[Synthetic^Test]", "[SYNTH-0001]", "[19700101]", "[SYNTH-ID]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--show-phi listing lacks %s", want)
+		}
+	}
+}
+
+func TestDumpJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, "dump", "--json", dumpSamples+"/explicit_le.dcm", dumpSamples+"/defined_lengths.dcm")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var files []struct {
+		Schema    string                     `json:"schema"`
+		Dataset   map[string]json.RawMessage `json:"dataset"`
+		Anomalies []struct{ Kind string }    `json:"anomalies"`
+	}
+	if err := json.Unmarshal([]byte(out), &files); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, out)
+	}
+	if len(files) != 2 || files[0].Schema != DumpSchema {
+		t.Fatalf("got %d files, schema %q", len(files), files[0].Schema)
+	}
+	if got := string(files[0].Dataset["00100010"]); got != `{"vr":"PN"}` {
+		t.Errorf("redacted PatientName = %s", got)
+	}
+	if got := string(files[0].Dataset["00280010"]); got != `{"vr":"US","Value":[2]}` {
+		t.Errorf("Rows = %s", got)
+	}
+	if len(files[1].Anomalies) == 0 {
+		t.Error("anomalies of defined_lengths.dcm missing")
+	}
+	golden(t, "explicit_le.json", out)
+
+	_, out, _ = runCLI(t, "dump", "--json", "--show-phi", dumpSamples+"/explicit_le.dcm")
+	if !strings.Contains(out, `"00100010":{"vr":"PN","Value":[{"Alphabetic":"Synthetic^Test"}]}`) {
+		t.Errorf("--show-phi JSON lacks the PN in the JSON model:\n%s", out)
+	}
+}
+
+func TestDumpFailures(t *testing.T) {
+	dir := t.TempDir()
+	notDICOM := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notDICOM, []byte("just some text, no DICOM here"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "dump", filepath.Join(dir, "missing.dcm"), dir, notDICOM, dumpSamples+"/explicit_le.dcm")
+	if code != ExitFindings {
+		t.Errorf("exit code %d, want %d", code, ExitFindings)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("stderr has %d lines, want one per failed file and a summary:\n%s", len(lines), errOut)
+	}
+	for i, want := range []string{"no such file", "is a directory", "not a DICOM file", "3 of 4 files"} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("stderr line %d = %q, want it to say %q", i+1, lines[i], want)
+		}
+	}
+	if !strings.Contains(out, "(0008,0060) CS [OT]") {
+		t.Errorf("the readable file was not dumped:\n%s", out)
+	}
+}
+
+func TestDumpUsage(t *testing.T) {
+	for _, args := range [][]string{{"dump"}, {"dump", "--max-value", "-1", "x.dcm"}, {"dump", "--bogus", "x.dcm"}} {
+		if code, _, _ := runCLI(t, args...); code != ExitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, ExitUsage)
+		}
+	}
+}
