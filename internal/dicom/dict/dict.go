@@ -1,6 +1,8 @@
 // Package dict is the DICOM data dictionary (PS3.6 Section 6 and 7) and UID
 // registry (PS3.6 Annex A), generated from Debian's DCMTK and pydicom
-// packages by `go generate` (see gen/) and checked in.
+// packages by `go generate` (see gen/) and checked in. DCMTK's dictionary of
+// vendors' private tags is offered apart, by LookupPrivate: it is never
+// mixed into the public table.
 //
 // Lookups are allocation-free binary searches over generated, sorted arrays,
 // cheap enough for the hot path of the parser. The tables are never written

@@ -3,10 +3,15 @@
 //
 //   - DCMTK's dicom.dic (package libdcmtk17): tags, VR, VM, keyword, retired
 //     flag and repeating-group ranges. It is the authority for the table.
+//
 //   - pydicom's _dicom_dict.py (package python3-pydicom): the human-readable
 //     attribute names (dicom.dic has keywords only) and the element-wise
 //     repeater patterns such as (1000,xxx0) that dicom.dic lists only once.
+//
 //   - pydicom's _uid_dict.py (package python3-pydicom): the UID registry.
+//
+//   - DCMTK's private.dic (package libdcmtk17): private tags by creator,
+//     kept in a table of their own.
 //
 // Run it with `go generate ./internal/dicom/dict` on a machine with both
 // packages installed.
@@ -30,6 +35,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.dicomDic, "dcmtk", "/usr/share/libdcmtk17/dicom.dic", "DCMTK data dictionary file")
 	flag.StringVar(&cfg.dcmtkPackage, "dcmtk-package", "libdcmtk17", "Debian package that installs -dcmtk")
+	flag.StringVar(&cfg.privateDic, "dcmtk-private", "/usr/share/libdcmtk17/private.dic", "DCMTK private data dictionary file")
 	flag.StringVar(&cfg.pydicomDir, "pydicom", "/usr/lib/python3/dist-packages/pydicom", "pydicom package directory")
 	flag.StringVar(&cfg.pydicomPackage, "pydicom-package", "python3-pydicom", "Debian package that installs -pydicom")
 	out := flag.String("out", ".", "directory to write tags_gen.go and uids_gen.go into")
@@ -53,8 +59,8 @@ func main() {
 // config names the sources and the Debian package versions that go into the
 // generated headers.
 type config struct {
-	dicomDic, dcmtkPackage, dcmtkVersion       string
-	pydicomDir, pydicomPackage, pydicomVersion string
+	dicomDic, privateDic, dcmtkPackage, dcmtkVersion string
+	pydicomDir, pydicomPackage, pydicomVersion       string
 }
 
 // debianVersion asks dpkg which version of pkg is installed, "unknown" when
@@ -97,7 +103,19 @@ func generate(cfg config) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{"tags_gen.go": tagSrc, "uids_gen.go": uidSrc}, nil
+	privDic, err := os.ReadFile(cfg.privateDic)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := buildPrivate(privDic)
+	if err != nil {
+		return nil, err
+	}
+	privSrc, err := renderPrivate(cfg, priv)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{"tags_gen.go": tagSrc, "uids_gen.go": uidSrc, "private_gen.go": privSrc}, nil
 }
 
 type entry struct {
@@ -572,6 +590,99 @@ func renderUIDs(cfg config, uids []uidEntry) ([]byte, error) {
 	fmt.Fprintf(&b, "// uidTable holds the UID registry of PS3.6 Annex A, sorted by numeric\n// components.\nvar uidTable = [%d]UID{\n", len(uids))
 	for _, u := range uids {
 		fmt.Fprintf(&b, "\t{%q, %q, %q, %q, %t},\n", u.uid, u.name, u.typ, u.keyword, u.retired)
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
+
+// privateEntry is one line of private.dic: the element offset within the
+// creator's block, in the odd groups lo..hi.
+type privateEntry struct {
+	creator string
+	lo, hi  uint16
+	offset  uint8
+	entry
+}
+
+// buildPrivate reads DCMTK's private.dic: "(gggg,"creator",ee)" lines, where
+// gggg may be an odd range "7001-o-70ff" and ee may be written with its
+// block ("10ee"); only the offset ee within the block matters.
+func buildPrivate(dic []byte) ([]privateEntry, error) {
+	type key struct {
+		creator string
+		lo, hi  uint16
+		offset  uint8
+	}
+	index := map[key]int{}
+	var out []privateEntry
+	for n, line := range strings.Split(string(dic), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) < 4 {
+			return nil, fmt.Errorf("private.dic line %d: want at least 4 tab-separated fields, got %d", n+1, len(f))
+		}
+		spec, vr, keyword, vm := f[0], f[1], f[2], f[3]
+		q1 := strings.IndexByte(spec, '"')
+		q2 := strings.LastIndexByte(spec, '"')
+		if !strings.HasPrefix(spec, "(") || !strings.HasSuffix(spec, ")") || q1 < 0 || q2 <= q1 ||
+			spec[q1-1] != ',' || q2+1 >= len(spec) || spec[q2+1] != ',' {
+			return nil, fmt.Errorf("private.dic line %d: bad tag %q", n+1, spec)
+		}
+		creator := spec[q1+1 : q2]
+		groups := spec[1 : q1-1]
+		elem := spec[q2+2 : len(spec)-1]
+		var lo, hi uint64
+		var err error
+		if a, b, ok := strings.Cut(groups, "-o-"); ok {
+			lo, err = strconv.ParseUint(a, 16, 16)
+			if err == nil {
+				hi, err = strconv.ParseUint(b, 16, 16)
+			}
+		} else {
+			lo, err = strconv.ParseUint(groups, 16, 16)
+			hi = lo
+		}
+		if err != nil || lo&1 == 0 || hi < lo {
+			return nil, fmt.Errorf("private.dic line %d: bad group %q", n+1, groups)
+		}
+		e, err := strconv.ParseUint(elem, 16, 16)
+		if err != nil || (len(elem) != 2 && len(elem) != 4) {
+			return nil, fmt.Errorf("private.dic line %d: bad element %q", n+1, elem)
+		}
+		k := key{creator, uint16(lo), uint16(hi), uint8(e & 0xFF)}
+		p := privateEntry{creator: k.creator, lo: k.lo, hi: k.hi, offset: k.offset, entry: entry{
+			tag: uint32(lo)<<16 | 0x1000 | uint32(e&0xFF), vr: vrSpelling(vr, ""), vm: vm,
+			keyword: keyword, name: nameFromKeyword(keyword),
+		}}
+		if i, dup := index[k]; dup {
+			out[i] = p // later entries override earlier ones, as in DCMTK
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.creator != b.creator {
+			return a.creator < b.creator
+		}
+		if a.offset != b.offset {
+			return a.offset < b.offset
+		}
+		return a.lo < b.lo
+	})
+	return out, nil
+}
+
+func renderPrivate(cfg config, priv []privateEntry) ([]byte, error) {
+	var b bytes.Buffer
+	header(&b, fmt.Sprintf("// Source: %s (Debian package %s %s).\n", cfg.privateDic, cfg.dcmtkPackage, cfg.dcmtkVersion))
+	fmt.Fprintf(&b, "// privateTable holds vendors' private tags, sorted by creator, offset\n// and first group.\nvar privateTable = [%d]privateEntry{\n", len(priv))
+	for _, p := range priv {
+		fmt.Fprintf(&b, "\t{%q, 0x%04X, 0x%04X, 0x%02X, %q, %q, %q, %q},\n", p.creator, p.lo, p.hi, p.offset, p.vr, p.vm, p.keyword, p.name)
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())

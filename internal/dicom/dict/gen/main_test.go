@@ -12,10 +12,10 @@ import (
 // that a hand edit or a generator change without `go generate` is caught.
 func TestCheckedInFilesAreFresh(t *testing.T) {
 	cfg := config{
-		dicomDic: "/usr/share/libdcmtk17/dicom.dic", dcmtkPackage: "libdcmtk17",
+		dicomDic: "/usr/share/libdcmtk17/dicom.dic", privateDic: "/usr/share/libdcmtk17/private.dic", dcmtkPackage: "libdcmtk17",
 		pydicomDir: "/usr/lib/python3/dist-packages/pydicom", pydicomPackage: "python3-pydicom",
 	}
-	for _, p := range []string{cfg.dicomDic, filepath.Join(cfg.pydicomDir, "_dicom_dict.py"), filepath.Join(cfg.pydicomDir, "_uid_dict.py")} {
+	for _, p := range []string{cfg.dicomDic, cfg.privateDic, filepath.Join(cfg.pydicomDir, "_dicom_dict.py"), filepath.Join(cfg.pydicomDir, "_uid_dict.py")} {
 		if _, err := os.Stat(p); err != nil {
 			if os.Getenv("PACSGUARD_REQUIRE_PEERS") == "1" {
 				t.Fatalf("source %s is missing; install libdcmtk17 and python3-pydicom (scripts/install-deps.sh)", p)
