@@ -195,3 +195,17 @@ func TestScoreBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestRFPGolden(t *testing.T) {
+	m := model(t)
+	for _, typ := range []string{"ct", "ultrasound"} {
+		t.Run(typ, func(t *testing.T) {
+			e, _ := m.Weights.For(typ)
+			var buf bytes.Buffer
+			if err := mds2.WriteRFP(&buf, m, e); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "rfp-"+typ+".md", buf.Bytes())
+		})
+	}
+}
