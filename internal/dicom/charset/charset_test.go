@@ -213,6 +213,11 @@ func FuzzDecode(f *testing.F) {
 		if again != got || (err == nil) != (err2 == nil) {
 			t.Fatalf("second Decode differs: %q, %v then %q, %v", got, err, again, err2)
 		}
+		// Plain ASCII needs no decoding in every character set whose G0
+		// starts as ASCII (all but GB18030/GBK/UTF-8 keep ASCII too).
+		if isPlainASCII(value) && string(got) != string(value) {
+			t.Fatalf("plain ASCII %q decoded to %q", value, got)
+		}
 		// Output is bounded by the input: at most 4 bytes per input byte.
 		if len(got) > 4*len(value)+4 {
 			t.Fatalf("output of %d bytes for %d input bytes", len(got), len(value))
@@ -233,4 +238,26 @@ func splitBackslash(s string) []string {
 		}
 	}
 	return append(out, s[start:])
+}
+
+func BenchmarkDecode(b *testing.B) {
+	cases := []struct {
+		name, vr, value string
+		scs             []string
+	}{
+		{"ascii", "PN", "Doe^John^^^", nil},
+		{"latin1", "PN", "Buc^J\xe9r\xf4me", []string{"ISO_IR 100"}},
+		{"japanese", "PN", "Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$?$m$&\x1b(B", []string{"", "ISO 2022 IR 87"}},
+		{"gb18030", "PN", "Wang^XiaoDong=\xcd\xf5^\xd0\xa1\xb6\xab=", []string{"GB18030"}},
+	}
+	for _, c := range cases {
+		d, _ := New(c.scs)
+		v := []byte(c.value)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Decode(v, c.vr)
+			}
+		})
+	}
 }

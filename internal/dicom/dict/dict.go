@@ -46,7 +46,9 @@ type repeater struct {
 // the repeating groups and elements, group length tags (gggg,0000) (UL,
 // keyword "GroupLength") and private creator elements (odd group, element
 // 0010-00FF) (LO, keyword "PrivateCreator"). Other private tags are not
-// found.
+// found (see LookupPrivate). Lookup does not judge validity: odd groups
+// 0001-0007 and FFFF, which PS3.5 §7.8.1 forbids, are answered like any
+// other odd group, and the caller reports the anomaly.
 func Lookup(tag uint32) (Entry, bool) {
 	group, elem := tag>>16, tag&0xFFFF
 	if group&1 == 1 {

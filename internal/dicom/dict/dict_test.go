@@ -271,3 +271,31 @@ func BenchmarkLookup(b *testing.B) {
 		Lookup(tags[i%len(tags)])
 	}
 }
+
+// FuzzLookup checks that every tag either is unknown or comes back with
+// itself as Tag, a VR and a keyword that leads back to an entry with the
+// same keyword.
+func FuzzLookup(f *testing.F) {
+	for _, tag := range []uint32{0x00100010, 0x60023000, 0x00090010, 0x00280000, 0x1000FFF5, 0x7FE00010, 0xFFFEE000} {
+		f.Add(tag)
+	}
+	f.Fuzz(func(t *testing.T, tag uint32) {
+		e, ok := Lookup(tag)
+		if !ok {
+			return
+		}
+		if e.Tag != tag || e.VR == "" || e.Keyword == "" || e.Name == "" {
+			t.Fatalf("Lookup(%08X) = %+v", tag, e)
+		}
+		if e.Keyword == "GroupLength" || e.Keyword == "PrivateCreator" {
+			return
+		}
+		back, ok := LookupKeyword(e.Keyword)
+		if !ok {
+			t.Fatalf("LookupKeyword(%q) not found for %08X", e.Keyword, tag)
+		}
+		if again, _ := Lookup(back.Tag); again.Keyword != e.Keyword {
+			t.Fatalf("Lookup(%08X) = %q, want %q", back.Tag, again.Keyword, e.Keyword)
+		}
+	})
+}
