@@ -1,7 +1,9 @@
 package vulndb
 
 import (
+	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"reflect"
@@ -207,6 +209,39 @@ func (db *DB) Apply(records []Advisory) (*DB, []Change, error) {
 	return out, changes, nil
 }
 
+// Resolve decides which parsed feed records concern the database: a record
+// about a known product is kept; a record naming no known product is kept
+// only when the database already has its ID (a KEV entry for a CVE pacsguard
+// lists, say), and then takes that advisory's product. ignored counts the rest.
+func (db *DB) Resolve(feeds []*Feed) (records []Advisory, ignored int) {
+	for _, f := range feeds {
+		for _, r := range f.Records {
+			if r.Product == "" {
+				existing, ok := db.findAny(r.IDs())
+				if !ok {
+					ignored++
+					continue
+				}
+				r.Product = existing.Product
+				if len(r.Surface) == 0 {
+					r.Surface = existing.Surface
+				}
+			}
+			records = append(records, r)
+		}
+	}
+	return records, ignored
+}
+
+func (db *DB) findAny(ids []string) (Advisory, bool) {
+	for _, id := range ids {
+		if a, ok := db.Get(id); ok {
+			return a, true
+		}
+	}
+	return Advisory{}, false
+}
+
 func merge(base, rec Advisory) Advisory {
 	m := clone(base)
 	m.Aliases = union(m.Aliases, rec.IDs(), m.ID)
@@ -277,4 +312,43 @@ func clone(a Advisory) Advisory {
 		c.KEV = &v
 	}
 	return c
+}
+
+// DecodeRecord reads one stored record (the JSON form of an Advisory),
+// strictly: unknown fields are errors.
+func DecodeRecord(doc []byte) (Advisory, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	var a Advisory
+	if err := dec.Decode(&a); err != nil {
+		return Advisory{}, fmt.Errorf("%w: stored record: %v", ErrFormat, err)
+	}
+	if dec.More() {
+		return Advisory{}, fmt.Errorf("%w: stored record: data after the JSON document", ErrFormat)
+	}
+	if err := a.Validate(); err != nil {
+		return Advisory{}, err
+	}
+	return a, nil
+}
+
+// WithRecords merges stored import records onto db in order. A record that
+// does not decode or validate is left out and reported, never fatal: the
+// embedded data always loads.
+func (db *DB) WithRecords(docs [][]byte) (*DB, []error) {
+	var recs []Advisory
+	var problems []error
+	for _, d := range docs {
+		a, err := DecodeRecord(d)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		recs = append(recs, a)
+	}
+	out, _, err := db.Apply(recs)
+	if err != nil {
+		return db, append(problems, err)
+	}
+	return out, problems
 }

@@ -142,6 +142,15 @@ func DecodeFile(r io.Reader) (*File, error) {
 	if len(b) > maxFileSize {
 		return nil, fmt.Errorf("%w: file larger than %d bytes", ErrFormat, maxFileSize)
 	}
+	// Anchors and aliases have no use in advisory data and let a small file
+	// expand into a huge one; refuse them before the strict decode.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if err := noAliases(&doc, 0); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var f File
@@ -173,6 +182,24 @@ func DecodeFile(r io.Reader) (*File, error) {
 		}
 	}
 	return &f, nil
+}
+
+// maxYAMLDepth bounds nesting; the format needs five levels.
+const maxYAMLDepth = 16
+
+func noAliases(n *yaml.Node, depth int) error {
+	if depth > maxYAMLDepth {
+		return fmt.Errorf("%w: nested deeper than %d levels", ErrFormat, maxYAMLDepth)
+	}
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return fmt.Errorf("%w: line %d: YAML anchors and aliases are not allowed", ErrFormat, n.Line)
+	}
+	for _, c := range n.Content {
+		if err := noAliases(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EncodeFile writes a file in the form DecodeFile reads.
