@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -55,24 +54,18 @@ const (
 	minDeflateCap   = 16 << 20
 )
 
-// ReadFile reads a Part 10 file or raw data set from disk.
+// ReadFile reads a Part 10 file or raw data set from disk. A directory or
+// other non-regular file gives an error wrapping ErrNotDICOM.
 func ReadFile(path string, opts ReadOptions) (*File, error) {
-	fh, err := os.Open(path)
+	r, size, closeFn, err := openRegular(path)
 	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		if st.IsDir() {
-			return nil, fmt.Errorf("%s is a directory: %w", path, ErrNotDICOM)
+		if errors.Is(err, errIsDir) || errors.Is(err, errNotRegular) {
+			return nil, fmt.Errorf("%w: %w", err, ErrNotDICOM)
 		}
-		return nil, fmt.Errorf("%s is not a regular file: %w", path, ErrNotDICOM)
+		return nil, err
 	}
-	return Read(fh, st.Size(), opts)
+	defer closeFn()
+	return Read(r, size, opts)
 }
 
 // Read reads a Part 10 file (preamble, "DICM", meta information) or a raw
@@ -157,11 +150,12 @@ func newReader(opts ReadOptions) *reader {
 	return &reader{opts: opts}
 }
 
-// newElement hands out elements from slabs: one allocation per 64 elements
-// instead of one each.
+// newElement hands out elements from slabs: one allocation per few dozen
+// elements instead of one each.
 func (r *reader) newElement() *Element {
 	if len(r.slab) == cap(r.slab) {
-		r.slab = make([]Element, 0, 64)
+		// Small first: most headers hold a few dozen elements.
+		r.slab = make([]Element, 0, min(32+2*cap(r.slab), 256))
 	}
 	r.slab = r.slab[:len(r.slab)+1]
 	return &r.slab[len(r.slab)-1]
