@@ -253,6 +253,10 @@ func (a *Answers) check() error {
 		if !subPracticeID.MatchString(id) {
 			return fmt.Errorf("answer key %q is not a sub-practice ID like 9.M.E", id)
 		}
+		// A YAML null ("1.S.A:") decodes without calling UnmarshalYAML.
+		if ans.Grade == GradeNone {
+			return fmt.Errorf("answer for %s has no grade", id)
+		}
 		if len(ans.Notes) > maxNotesBytes {
 			return fmt.Errorf("notes of %s longer than %d bytes", id, maxNotesBytes)
 		}
