@@ -46,7 +46,20 @@ func TestDecode(t *testing.T) {
 		{"GB18030 four-byte", []string{"GB18030"}, "LO", "\x81\x30\x81\x30", "\u0080", nil},
 		{"GBK", []string{"GBK"}, "PN", "\xcd\xf5^\xd0\xa1\xb6\xab", "王^小东", nil},
 		{"GB18030 truncated", []string{"GB18030"}, "LO", "ab\xcd", "ab\uFFFD", ErrInvalidBytes},
-		{"ISO 2022 IR 58 GB2312", []string{"", "ISO 2022 IR 58"}, "PN", "Zhang^XiaoDong=\x1b$)A\xd5\xc5^\x1b$)A\xd0\xa1\xb6\xab=", "Zhang^XiaoDong=张^小东=", nil},
+		{"J.4 GB18030 long text", []string{"GB18030"}, "LT",
+			"1.\xb5\xda\xd2\xbb\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n2.\xb5\xda\xb6\xfe\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n",
+			"1.第一行文字。\r\n2.第二行文字。\r\n", nil},
+
+		// Chinese with code extensions (PS3.5 Annex K, byte for byte).
+		{"K.2 ISO 2022 IR 58 person name", []string{"", "ISO 2022 IR 58"}, "PN",
+			"Zhang^XiaoDong=\x1b$)A\xd5\xc5^\x1b$)A\xd0\xa1\xb6\xab= ", "Zhang^XiaoDong=张^小东= ", nil},
+		{"K.3 ISO 2022 IR 58 long text", []string{"", "ISO 2022 IR 58"}, "LT",
+			"1.\x1b$)A\xb5\xda\xd2\xbb\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n" +
+				"2.\x1b$)A\xb5\xda\xb6\xfe\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n" +
+				"3.\x1b$)A\xb5\xda\xc8\xfd\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n",
+			"1.第一行文字。\r\n2.第二行文字。\r\n3.第三行文字。\r\n", nil},
+		{"K.3 G1 is reset at CR LF", []string{"", "ISO 2022 IR 58"}, "LT",
+			"\x1b$)A\xb5\xda\r\n\xb5\xda", "第\r\n\u00b5\u00da", ErrNonASCII},
 
 		// Japanese (PS3.5 Annex H).
 		{"H.3.1 ISO 2022 IR 87", []string{"", "ISO 2022 IR 87"}, "PN",
@@ -73,6 +86,7 @@ func TestDecode(t *testing.T) {
 			"Hong^Gildong=洪^吉洞=홍^길동", nil},
 		{"Korean multi", []string{"", "ISO 2022 IR 149"}, "PN", "\x1b$)C\xb1\xe8\xc8\xf1\xc1\xdf\x1b(B", "김희중", nil},
 		{"Korean odd run", []string{"", "ISO 2022 IR 149"}, "LO", "\x1b$)C\xb1\xe8\xc8", "김\uFFFD", ErrInvalidBytes},
+		{"IR 149 as first value needs no escape", []string{"ISO 2022 IR 149"}, "PN", "\xb1\xe8\xc8\xf1\xc1\xdf", "김희중", nil},
 		{"Korean with space", []string{"", "ISO 2022 IR 149"}, "LO", "\x1b$)C\xb1\xe8 \xc8\xf1", "김 희", nil},
 
 		// Single-byte code extensions (the byte strings pydicom tests with).
