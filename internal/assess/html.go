@@ -29,7 +29,7 @@ type chart struct {
 const (
 	chartWidth  = 360.0
 	chartRowH   = 24
-	chartLabelW = 260
+	chartLabelW = 340
 )
 
 // scoreColour picks a colour that reads without colour too (the number is
@@ -90,7 +90,8 @@ func writeHTML(w io.Writer, c *Content, r *Result) error {
 			makeChart("HHS performance goals", r.CPGSets, func(g GroupScore) string { return g.Title }),
 			makeChart("HICP threats", r.Threats, func(g GroupScore) string { return g.Title }),
 		},
-		"Phases": []Phase{Phase30, Phase90, PhaseYear},
+		"Phases":     []Phase{Phase30, Phase90, PhaseYear},
+		"Timeframes": c.HICP.Timeframes,
 	}
 	return t.Execute(w, data)
 }

@@ -250,6 +250,10 @@ func writeTerminal(w io.Writer, c *Content, r *Result) error {
 		}
 		fmt.Fprintf(&b, "\n      Why: %s\n      Do: %s\n      Done when: %s\n", a.Why, a.Do, a.DoneWhen)
 	}
+	b.WriteString("\nHICP service levels\n")
+	for _, l := range serviceLevels(c) {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
 	if len(r.Unanswered) > 0 {
 		fmt.Fprintf(&b, "\nUnanswered (counted as not started): %s\n", strings.Join(r.Unanswered, ", "))
 	}
@@ -261,6 +265,20 @@ func writeTerminal(w io.Writer, c *Content, r *Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// serviceLevels renders HICP's timeframe tables as lines of text.
+func serviceLevels(c *Content) []string {
+	tf := c.HICP.Timeframes
+	out := []string{fmt.Sprintf("%s (%s):", tf.Patching.Table, tf.Patching.SubPractice)}
+	for _, r := range tf.Patching.Rows {
+		out = append(out, fmt.Sprintf("  %-9s internet-facing (DMZ) %s; data centre %s", r.Criticality, r.DMZ, r.DataCentre))
+	}
+	out = append(out, fmt.Sprintf("%s (%s):", tf.MedicalDevices.Table, tf.MedicalDevices.SubPractice))
+	for _, r := range tf.MedicalDevices.Rows {
+		out = append(out, fmt.Sprintf("  %s risk: %s, within %s", r.Risk, r.Step, r.Within))
+	}
+	return out
 }
 
 func writeComparisonText(b *strings.Builder, r *Result) {
@@ -358,6 +376,7 @@ func writeMarkdown(w io.Writer, c *Content, r *Result) error {
 		}
 		fmt.Fprintf(&b, ".\n   - Why: %s\n   - Do: %s\n   - Done when: %s\n", a.Why, a.Do, a.DoneWhen)
 	}
+	b.WriteString("\n## HICP service levels\n\n```\n" + strings.Join(serviceLevels(c), "\n") + "\n```\n")
 	if len(r.Unanswered) > 0 {
 		fmt.Fprintf(&b, "\nUnanswered (counted as not started): %s\n", strings.Join(r.Unanswered, ", "))
 	}
