@@ -306,11 +306,13 @@ func matchCheck(patterns []string, id string) bool {
 }
 
 // knownExploited looks for the known-exploited marker the vulnerability
-// checks put in a finding's title or evidence (CISA KEV).
+// checks put in a finding's title or evidence: vulndb writes
+// "known_exploited=true" in the evidence data of a CISA KEV entry.
 func knownExploited(f inventory.Finding) bool {
 	has := func(s string) bool {
 		s = strings.ToLower(s)
-		return strings.Contains(s, "known-exploited") || strings.Contains(s, "known exploited") || kevWord.MatchString(s)
+		return strings.Contains(s, "known-exploited") || strings.Contains(s, "known exploited") ||
+			strings.Contains(s, "known_exploited=true") || kevWord.MatchString(s)
 	}
 	if has(f.Title) {
 		return true

@@ -188,7 +188,8 @@ func scanSnapshot(finished time.Time) *Snapshot {
 	fs := []inventory.Finding{
 		{CheckID: "dicom.no-tls", Severity: inventory.SeverityHigh, Host: "10.0.0.5", Port: 104},
 		{CheckID: "dicom.any-called-ae", Severity: inventory.SeverityHigh, Host: "10.0.0.5", Port: 104},
-		{CheckID: "vuln.CVE-2024-0001", Severity: inventory.SeverityCritical, Host: "10.0.0.5", Port: 104, Title: "Known-exploited vulnerability in the archive"},
+		{CheckID: "vuln.CVE-2024-0001", Severity: inventory.SeverityCritical, Host: "10.0.0.5", Port: 104, Title: "DCMTK 3.6.7 is affected by CVE-2024-0001",
+			Evidence: []inventory.Evidence{{Probe: "vulndb", Observed: "version matched", Data: "product=dcmtk version=3.6.7 known_exploited=true"}}},
 		{CheckID: "tls.weak-version", Severity: inventory.SeverityMedium, Host: "10.0.0.6", Port: 443, References: []string{"HICP:4.M.C", "CSF:PR.DS-02"}},
 	}
 	files := inventory.Run{ID: 8, Kind: "files", Mode: "safe", Started: finished, Finished: finished}
@@ -251,6 +252,26 @@ func TestEvidenceInventorySupports(t *testing.T) {
 				t.Errorf("9.M.D = %s, want largely (inventory must not raise an answer)", s.Effective)
 			}
 		}
+	}
+}
+
+func TestKnownExploitedMarker(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    inventory.Finding
+		want bool
+	}{
+		{"vulndb evidence data", inventory.Finding{Evidence: []inventory.Evidence{{Data: "cvss=9.8 known_exploited=true"}}}, true},
+		{"title", inventory.Finding{Title: "Known-exploited flaw"}, true},
+		{"KEV word", inventory.Finding{Evidence: []inventory.Evidence{{Observed: "listed in CISA KEV"}}}, true},
+		{"not a word", inventory.Finding{Title: "skeleton key"}, false},
+		{"plain CVE", inventory.Finding{Title: "CVE-2020-1 in DCMTK", Evidence: []inventory.Evidence{{Data: "cvss=5.0"}}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := knownExploited(tc.f); got != tc.want {
+				t.Errorf("knownExploited = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 
