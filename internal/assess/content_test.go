@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pacsguard/pacsguard/internal/check"
 )
 
 func mustLoad(t *testing.T) *Content {
@@ -209,5 +211,40 @@ func TestStrictContentDecoding(t *testing.T) {
 	err := decodeYAMLStrict([]byte("schema: pacsguard.hicp/v1\nversoin: 1\n"), &h)
 	if err == nil {
 		t.Fatal("unknown field accepted")
+	}
+}
+
+// Evidence rules for engines whose catalogues exist must name real checks,
+// so a renamed check does not silently stop feeding the assessment.
+func TestEvidenceRulesMatchCatalogue(t *testing.T) {
+	cat, err := check.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ch := range cat.All() {
+		ids = append(ids, ch.ID)
+	}
+	c := mustLoad(t)
+	for _, r := range c.Evidence.Rules {
+		for _, pat := range r.Checks {
+			engine, _, _ := strings.Cut(pat, ".")
+			engineKnown, matched := false, false
+			for _, id := range ids {
+				if strings.HasPrefix(id, engine+".") {
+					engineKnown = true
+				}
+				if matchCheck([]string{pat}, id) {
+					matched = true
+				}
+			}
+			switch {
+			case matched:
+			case !engineKnown || strings.HasSuffix(pat, "*"):
+				t.Logf("rule %s: %s not catalogued yet (engine %s has no catalogue file or uses dynamic IDs)", r.ID, pat, engine)
+			default:
+				t.Errorf("rule %s: check %s is not in the findings catalogue", r.ID, pat)
+			}
+		}
 	}
 }

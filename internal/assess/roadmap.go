@@ -56,7 +56,21 @@ const (
 	weightDevices        = 30
 	weightDevicePractice = 20
 	weightLargeOnly      = -30
+	weightFootprint      = 15
 )
+
+// footprint raises sub-practices that the organisation's imaging footprint
+// makes more pressing; the reason is shown with the action.
+var footprint = []struct {
+	has  func(Imaging) bool
+	why  string
+	subs []string
+}{
+	{func(i Imaging) bool { return i.VendorRemoteAccess }, "vendors connect remotely to imaging systems", []string{"3.S.A", "9.S.A", "3.M.D", "9.M.A", "9.M.C"}},
+	{func(i Imaging) bool { return i.RemoteReading }, "studies are read remotely", []string{"1.S.A", "4.S.A", "1.M.B", "3.M.D", "4.M.C"}},
+	{func(i Imaging) bool { return i.Cloud }, "images are stored or viewed in the cloud", []string{"4.S.A", "4.M.C", "5.M.B", "3.L.A"}},
+	{func(i Imaging) bool { return i.PACS || i.VNA }, "the image archive is run in house", []string{"4.S.B", "4.M.D"}},
+}
 
 // BuildRoadmap ranks the gaps of a scored result and places them in phases.
 func BuildRoadmap(c *Content, r *Result) []Action {
@@ -118,6 +132,12 @@ func BuildRoadmap(c *Content, r *Result) []Action {
 		}
 		if p.ID == 9 {
 			prio += weightDevicePractice
+		}
+		for _, fp := range footprint {
+			if fp.has(r.Organisation.Imaging) && slices.Contains(fp.subs, sr.ID) {
+				prio += weightFootprint
+				because = append(because, fp.why)
+			}
 		}
 		if strings.Contains(sr.ID, ".L.") {
 			prio += weightLargeOnly
