@@ -9,6 +9,10 @@
 // what went wrong and where, without repeating the value (it may be patient
 // data).
 //
+// GB18030's user-defined two-byte areas (e.g. 0xAAA1-0xAFFE), which some
+// decoders map into the Private Use Area, decode as U+FFFD with
+// ErrInvalidBytes: golang.org/x/text leaves them unmapped.
+//
 // The output may contain control characters (CR, LF, ESC of a non-ISO 2022
 // value...): callers that print to a terminal must escape them.
 package charset
@@ -48,6 +52,10 @@ var (
 	// ErrUndeclaredEscape: an escape sequence switches to a character set
 	// that Specific Character Set does not list. The text is decoded anyway.
 	ErrUndeclaredEscape = errors.New("escape sequence to a character set not declared in Specific Character Set")
+	// ErrMissingEscape: bytes above 0x7F with no G1 set designated by an
+	// escape sequence, where Specific Character Set declares exactly one G1
+	// set; they were decoded in that set, as their writer surely meant.
+	ErrMissingEscape = errors.New("bytes above 0x7F without an escape sequence designating their character set")
 )
 
 // DecodeError says where in a value decoding went wrong. It unwraps to one
@@ -218,6 +226,10 @@ type Decoder struct {
 	whole     whole
 	extension bool          // ISO 2022 code extensions declared
 	declared  [numSets]bool // sets the escape sequences may designate
+	// impliedG1 is the one G1 set the terms after the first declare, used
+	// for high bytes when no escape sequence designated any (see
+	// ErrMissingEscape); setNone when there is no single candidate.
+	impliedG1 gset
 }
 
 // Default is the decoder of the default repertoire (no Specific Character
@@ -278,6 +290,9 @@ func New(specificCharacterSet []string) (*Decoder, error) {
 		for _, s := range t.sets {
 			d.declared[s] = true
 		}
+	}
+	if d.initial.g1 == setNone {
+		d.impliedG1 = onlyG1(terms[1:])
 	}
 	if mixed {
 		errs = append(errs, fmt.Errorf("%w: non-ISO 2022 terms in a multi-valued Specific Character Set", ErrInvalidTerms))
@@ -471,11 +486,16 @@ func (d *Decoder) decode2022(value []byte, vr string) (string, error) {
 			}
 			i++
 		default:
-			if isMultiByte(c.cur.g1) {
-				i = c.multiG1(value, i)
+			g1 := c.cur.g1
+			if g1 == setNone && d.impliedG1 != setNone {
+				g1 = d.impliedG1
+				c.fail(i, ErrMissingEscape)
+			}
+			if isMultiByte(g1) {
+				i = c.multiG1(value, i, g1)
 				continue
 			}
-			c.single(value, i)
+			c.single(value, i, g1)
 			i++
 		}
 	}
@@ -492,6 +512,32 @@ func isMultiValued(vr string) bool {
 	return true
 }
 
+// onlyG1 returns the G1 set the terms declare if there is exactly one.
+func onlyG1(terms []term) gset {
+	found := setNone
+	for _, t := range terms {
+		for _, s := range t.sets {
+			if !isG1(s) || s == found {
+				continue
+			}
+			if found != setNone {
+				return setNone
+			}
+			found = s
+		}
+	}
+	return found
+}
+
+// isG1 reports whether s is designated to G1 (bytes above 0x7F).
+func isG1(s gset) bool {
+	switch s {
+	case setNone, setASCII, setRomaji, setJISX0208, setJISX0212:
+		return false
+	}
+	return true
+}
+
 func isMultiByte(s gset) bool {
 	switch s {
 	case setJISX0208, setJISX0212, setKSX1001, setGB2312:
@@ -501,9 +547,9 @@ func isMultiByte(s gset) bool {
 }
 
 // single decodes one byte above 0x7F through the single-byte G1 set.
-func (c *decoding) single(value []byte, i int) {
+func (c *decoding) single(value []byte, i int, g1 gset) {
 	b := value[i]
-	switch g1 := c.cur.g1; {
+	switch {
 	case g1 == setNone:
 		// Default repertoire only: read it as Latin-1, which is what such
 		// files usually mean.
@@ -555,7 +601,7 @@ func (c *decoding) multiG0(value []byte, i int) int {
 // multiG1 decodes a run of two-byte characters in a G1 set (KS X 1001 or
 // GB 2312, both in their EUC form) starting at value[i]. It returns the
 // index after the run.
-func (c *decoding) multiG1(value []byte, i int) int {
+func (c *decoding) multiG1(value []byte, i int, g1 gset) int {
 	end := i
 	for end < len(value) && value[end] >= 0x80 {
 		end++
@@ -567,7 +613,7 @@ func (c *decoding) multiG1(value []byte, i int) int {
 	}
 	c.buf = append(c.buf[:0], run...)
 	enc := encoding.Encoding(korean.EUCKR)
-	if c.cur.g1 == setGB2312 {
+	if g1 == setGB2312 {
 		enc = simplifiedchinese.GBK
 	}
 	c.writeDecoded(enc, i)

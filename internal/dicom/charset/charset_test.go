@@ -58,7 +58,7 @@ func TestDecode(t *testing.T) {
 				"2.\x1b$)A\xb5\xda\xb6\xfe\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n" +
 				"3.\x1b$)A\xb5\xda\xc8\xfd\xd0\xd0\xce\xc4\xd7\xd6\xa1\xa3\r\n",
 			"1.第一行文字。\r\n2.第二行文字。\r\n3.第三行文字。\r\n", nil},
-		{"K.3 G1 is reset at CR LF", []string{"", "ISO 2022 IR 58"}, "LT",
+		{"K.3 G1 is reset at CR LF", []string{"", "ISO 2022 IR 58", "ISO 2022 IR 149"}, "LT",
 			"\x1b$)A\xb5\xda\r\n\xb5\xda", "第\r\n\u00b5\u00da", ErrNonASCII},
 
 		// Japanese (PS3.5 Annex H).
@@ -110,6 +110,9 @@ func TestDecode(t *testing.T) {
 		{"undeclared escape", []string{"", "ISO 2022 IR 87"}, "LO", "\x1b$)C\xb1\xe8", "김", ErrUndeclaredEscape},
 		{"escape without extensions", []string{"ISO_IR 100"}, "LO", "\x1b-F\xc4", "Δ", ErrUndeclaredEscape},
 		{"high byte with no G1", []string{"", "ISO 2022 IR 87"}, "LO", "\xe9", "é", ErrNonASCII},
+		{"missing escape, one G1 declared", []string{"", "ISO 2022 IR 58"}, "PN", "Zhang^\xd5\xc5", "Zhang^张", ErrMissingEscape},
+		{"missing escape, Korean", []string{"", "ISO 2022 IR 149"}, "PN", "\xb1\xe8", "김", ErrMissingEscape},
+		{"missing escape, Latin-1 and Greek: no single choice", []string{"", "ISO 2022 IR 100", "ISO 2022 IR 126"}, "LO", "\xe9", "é", ErrNonASCII},
 		{"katakana range check", []string{"ISO_IR 13"}, "LO", "\xe0", "\uFFFD", ErrInvalidBytes},
 		{"empty", []string{"ISO 2022 IR 149"}, "PN", "", "", nil},
 	}
