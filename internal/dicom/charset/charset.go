@@ -249,7 +249,11 @@ func Default() *Decoder {
 // ErrInvalidTerms.
 func New(specificCharacterSet []string) (*Decoder, error) {
 	d := &Decoder{}
-	var errs []error
+	var errs termErrors
+	if len(specificCharacterSet) > maxTerms {
+		errs = append(errs, fmt.Errorf("%w: %d values, only the first %d are used", ErrInvalidTerms, len(specificCharacterSet), maxTerms))
+		specificCharacterSet = specificCharacterSet[:maxTerms]
+	}
 	emptyFirst := len(specificCharacterSet) > 0 && strings.Trim(specificCharacterSet[0], " \x00") == ""
 	terms := make([]term, 0, len(specificCharacterSet))
 	for i, raw := range specificCharacterSet {
@@ -304,8 +308,32 @@ func New(specificCharacterSet []string) (*Decoder, error) {
 	if d.initial.g1 != setNone {
 		d.declared[d.initial.g1] = true
 	}
-	return d, errors.Join(errs...)
+	if len(errs) == 0 {
+		return d, nil
+	}
+	return d, errs
 }
+
+// maxTerms bounds the work and the error text for a hostile Specific
+// Character Set: the standard's combinations have at most 5 values.
+const maxTerms = 16
+
+// termErrors holds every problem New found, in one line; errors.Is and
+// errors.As see each of them.
+type termErrors []error
+
+func (e termErrors) Error() string {
+	var b strings.Builder
+	for i, err := range e {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+func (e termErrors) Unwrap() []error { return e }
 
 // lookupLenient accepts spellings seen in the field ("ISO-IR 100",
 // "ISO_IR_100", "ISO IR 100", lower case) for a defined term.

@@ -2,6 +2,7 @@ package charset
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -153,6 +154,8 @@ func TestNew(t *testing.T) {
 		{"lenient UTF-8", []string{"utf-8"}, "\xc3\xa9", "é", ErrUnknownTerm},
 		{"UTF-8 with others", []string{"ISO_IR 192", "ISO 2022 IR 87"}, "\xc3\xa9", "é", ErrInvalidTerms},
 		{"non-2022 terms mixed", []string{"ISO_IR 100", "ISO_IR 126"}, "\x1b-F\xc4", "Δ", ErrInvalidTerms},
+		{"too many terms", append([]string{"ISO_IR 100"}, make([]string, 1000)...), "\xe9", "é", ErrInvalidTerms},
+		{"two problems", []string{"ISO_IR 999", "ISO_IR 100"}, "a", "a", ErrInvalidTerms},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,6 +169,9 @@ func TestNew(t *testing.T) {
 			got, _ := d.Decode([]byte(tc.value), "LO")
 			if got != tc.want {
 				t.Errorf("Decode = %q, want %q", got, tc.want)
+			}
+			if err != nil && strings.ContainsAny(err.Error(), "\n\r\x1b") {
+				t.Errorf("New error %q is not one printable line", err)
 			}
 		})
 	}
