@@ -148,6 +148,9 @@ func buildTags(dic, pyDict []byte) ([]entry, []repeater, error) {
 	}
 	repByKeyword := map[string]string{} // keyword -> pattern like "1000xxx0"
 	for pat, e := range pyReps {
+		if other, dup := repByKeyword[e.keyword]; dup {
+			return nil, nil, fmt.Errorf("_dicom_dict.py: repeater keyword %s used by %s and %s", e.keyword, other, pat)
+		}
 		nameByKeyword[e.keyword] = e.name
 		repByKeyword[e.keyword] = pat
 	}
@@ -672,7 +675,10 @@ func buildPrivate(dic []byte) ([]privateEntry, error) {
 		if a.offset != b.offset {
 			return a.offset < b.offset
 		}
-		return a.lo < b.lo
+		if a.lo != b.lo {
+			return a.lo < b.lo
+		}
+		return a.hi < b.hi
 	})
 	return out, nil
 }
