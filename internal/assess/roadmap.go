@@ -33,8 +33,11 @@ type Action struct {
 	Why         string   `json:"why"`
 	Do          string   `json:"do"`
 	DoneWhen    string   `json:"done_when"`
-	Priority    int      `json:"priority"`
-	Because     []string `json:"because"` // why it is ranked where it is
+	// Examples are NIST's implementation examples for the action's CSF
+	// subcategories (at most maxExamples), straight from the catalogue.
+	Examples []string `json:"csf_examples,omitempty"`
+	Priority int      `json:"priority"`
+	Because  []string `json:"because"` // why it is ranked where it is
 }
 
 // phaseCapacity is how many actions an organisation of each size can
@@ -142,6 +145,7 @@ func BuildRoadmap(c *Content, r *Result) []Action {
 		if strings.Contains(sr.ID, ".L.") {
 			prio += weightLargeOnly
 		}
+		a.Examples = csfExamples(c.CSF, sr.CSF)
 		a.Priority = prio
 		a.Because = because
 		a.Why = strings.Join(dedupe(why), " ")
@@ -170,6 +174,22 @@ func dedupe(xs []string) []string {
 	for _, x := range xs {
 		if !slices.Contains(out, x) {
 			out = append(out, x)
+		}
+	}
+	return out
+}
+
+const maxExamples = 3
+
+// csfExamples picks the first implementation example of each subcategory.
+func csfExamples(csf *CSF, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if sc, ok := csf.Subcategory(id); ok && len(sc.Examples) > 0 {
+			out = append(out, id+": "+sc.Examples[0])
+			if len(out) == maxExamples {
+				break
+			}
 		}
 	}
 	return out

@@ -316,3 +316,36 @@ func TestCompare(t *testing.T) {
 		t.Errorf("closed (-got +want):\n%s", diff)
 	}
 }
+
+func TestAllNotApplicable(t *testing.T) {
+	c := mustLoad(t)
+	a := &Answers{Schema: AnswersSchema, Organisation: Profile{Size: SizeSmall}, Answers: map[string]Answer{}}
+	for _, sp := range c.Applicable(SizeSmall) {
+		a.Answers[sp.ID] = Answer{Grade: GradeNotApplicable}
+	}
+	r := Score(c, a, nil, testNow)
+	if r.Overall != nil || len(r.Roadmap) != 0 || r.Tier.Indicated != 1 {
+		t.Errorf("overall %v, roadmap %d, tier %d", r.Overall, len(r.Roadmap), r.Tier.Indicated)
+	}
+	for _, f := range []Format{FormatTerminal, FormatMarkdown, FormatJSON, FormatHTML} {
+		render(t, c, r, f)
+	}
+}
+
+func TestRoadmapActionsCiteFrameworks(t *testing.T) {
+	c := mustLoad(t)
+	r := Score(c, readAnswers(t, "large-health-system.json"), nil, testNow)
+	phases := map[Phase]int{}
+	for _, a := range r.Roadmap {
+		phases[a.Phase]++
+		if len(a.HICP) == 0 || a.Why == "" || a.Do == "" || a.DoneWhen == "" {
+			t.Errorf("action %d (%s) lacks HICP, why, do or done-when", a.Rank, a.SubPractice)
+		}
+		if len(a.CSF) == 0 && a.SubPractice != "8.L.F" {
+			t.Errorf("action %s cites no CSF 2.0 ID", a.SubPractice)
+		}
+	}
+	if diff := cmp.Diff(phases, map[Phase]int{Phase30: 8, Phase90: 12, PhaseYear: len(r.Roadmap) - 20}); diff != "" {
+		t.Errorf("actions per phase for a large organisation (-got +want):\n%s", diff)
+	}
+}
