@@ -1,9 +1,7 @@
 package dicom
 
 import (
-	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -117,6 +115,7 @@ func ReadDataSet(b []byte, transferSyntax string, opts ReadOptions) (*DataSet, [
 		rd.inflateInto(bytes.NewReader(buf), 0, int64(len(buf)))
 	}
 	end := rd.readElements(ds, 0, scope{end: rd.src.size, sx: kind.syntax(), top: true})
+	rd.finishInflate()
 	rd.checkEnd(end)
 	if rd.err != nil {
 		return nil, nil, rd.err
@@ -134,6 +133,7 @@ type reader struct {
 	decoded   int64
 	atPixels  bool // stopped before pixel data
 	truncated bool // the input ended early: missing delimiters follow from it
+	inflate   *inflater // the deflated data set being read, if any
 	slab      []Element
 }
 
@@ -325,6 +325,7 @@ func (r *reader) readBody(off int64, kind tsKind) (*DataSet, int64) {
 		}
 	}
 	end := r.readElements(ds, off, scope{end: r.src.size, sx: sx, top: true})
+	r.finishInflate()
 	r.checkEnd(end)
 	r.checkPixelLength(ds)
 	return ds, end
@@ -392,57 +393,6 @@ func (r *reader) checkEnd(end int64) {
 		return
 	}
 	r.anomaly(AnomalyTrailingData, end, 0, fmt.Sprintf("%d bytes after the data set", r.src.size-end))
-}
-
-// inflateInto replaces the rest of the input (from off) by its inflation,
-// capped by MaxDecodedBytes and by a ratio to the compressed size. Offsets
-// after off are then positions in the inflated stream plus off.
-func (r *reader) inflateInto(compressed io.Reader, off, compressedLen int64) {
-	limit := r.opts.MaxDecodedBytes - r.decoded
-	ratioCap := compressedLen * maxDeflateRatio
-	if ratioCap < minDeflateCap {
-		ratioCap = minDeflateCap
-	}
-	if ratioCap < limit {
-		limit = ratioCap
-	}
-	// flate reads exactly its stream from a ByteReader, so what is left
-	// in the buffer after the stream ends is data hidden after it.
-	cr := &countingReader{r: compressed}
-	br := bufio.NewReader(cr)
-	zr := flate.NewReader(br)
-	defer zr.Close()
-	var out bytes.Buffer
-	n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
-	inflated := out.Bytes()
-	if err == nil && n <= limit {
-		if used := cr.n - int64(br.Buffered()); used < compressedLen {
-			r.anomaly(AnomalyTrailingData, off+used, 0, fmt.Sprintf("%d bytes after the deflated data set", compressedLen-used))
-		}
-	}
-	if n > limit {
-		r.anomaly(AnomalyLimit, off, 0, fmt.Sprintf("deflated data set inflates beyond %d bytes (decompression bomb?); read truncated", limit))
-		inflated = inflated[:limit]
-		r.stop = false // read what was inflated; the anomaly says the rest is missing
-		if r.err != nil {
-			r.stop = true
-		}
-	} else if err != nil {
-		r.anomaly(AnomalyDeflate, off, 0, "deflate stream is corrupt after "+itoa(n)+" inflated bytes")
-	}
-	r.decoded += int64(len(inflated))
-	r.src = source{buf: inflated, base: off, size: off + int64(len(inflated))}
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // readMeta reads group 0002 (always explicit VR LE, but some writers use
@@ -524,9 +474,15 @@ func (r *reader) readElements(ds *DataSet, off int64, sc scope) int64 {
 		}
 		b, err := r.src.bytes(off, 8)
 		if err != nil {
-			if sc.top && !r.opts.Strict && errors.Is(err, errShort) && !first {
-				r.anomaly(AnomalyTrailingData, off, 0, fmt.Sprintf("%d bytes after the last element", r.src.size-off))
-				return r.src.size
+			if sc.top && errors.Is(err, errShort) {
+				switch {
+				case off == r.src.size:
+					// A streamed (deflated) input ends here: the normal end.
+					return off
+				case off < r.src.size && !first:
+					r.anomaly(AnomalyTrailingData, off, 0, fmt.Sprintf("%d bytes after the last element", r.src.size-off))
+					return r.src.size
+				}
 			}
 			r.short(err, off, 0, "an element header")
 			break
@@ -676,10 +632,16 @@ func (r *reader) readElement(off int64, sc scope, pixelSigned bool) (*Element, i
 			avail = 0
 		}
 		kind := AnomalyLengthBeyondEnd
-		if sc.top || valueOff+n > r.src.size {
+		switch {
+		case r.inflate != nil && valueOff+n > r.src.size && r.src.size == r.inflate.origin+r.inflate.limit:
+			kind = AnomalyLimit // past what may be inflated, not (known to be) past the end
+		case sc.top || valueOff+n > r.src.size:
 			kind = AnomalyTruncated
 		}
 		r.anomaly(kind, off, tag, fmt.Sprintf("value length %d goes past the end (%d bytes left)", n, avail))
+		if kind == AnomalyLimit {
+			r.stop = r.err != nil
+		}
 		n = avail
 	}
 	if length%2 == 1 {

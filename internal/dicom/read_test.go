@@ -59,6 +59,8 @@ func TestAnomalies(t *testing.T) {
 	}
 	var bomb bytes.Buffer
 	zw, _ := flate.NewWriter(&bomb, flate.BestCompression)
+	zw.Write(rawElement(0x00080060, "CS", []byte("OT")))
+	zw.Write(rawLongHeader(0x00091001, "OB", 24<<20))
 	zw.Write(make([]byte, 24<<20))
 	zw.Close()
 	tests := []struct {

@@ -50,18 +50,25 @@ func (s *source) bytes(off int64, n int) ([]byte, error) {
 		want = int(s.size - off)
 	}
 	buf := make([]byte, want)
-	got, err := s.r.ReadAt(buf, off)
+	// Bytes already in the window are carried over, not read again: a
+	// forward-only reader (a deflate stream) cannot go back for them.
+	carried := 0
+	if off >= s.base && off < s.base+int64(len(s.buf)) {
+		carried = copy(buf, s.buf[off-s.base:])
+	}
+	got, err := s.r.ReadAt(buf[carried:], off+int64(carried))
+	got += carried
 	if got < want {
 		if err == nil || errors.Is(err, io.EOF) {
-			// The input is shorter than it claimed: treat what is there as the end.
+			// The input is shorter than it claimed: what is there is the end.
 			s.size = off + int64(got)
 			s.buf, s.base = buf[:got], off
 			if got < n {
 				return nil, errShort
 			}
-		} else {
-			return nil, fmt.Errorf("dicom: read at offset %d: %w", off, err)
+			return buf[:n:n], nil
 		}
+		return nil, fmt.Errorf("dicom: read at offset %d: %w", off+int64(carried), err)
 	}
 	s.buf, s.base = buf[:got], off
 	if s.chunk < maxChunk {
