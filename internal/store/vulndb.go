@@ -43,10 +43,14 @@ func (s *Store) SaveVulnImport(ctx context.Context, recs []VulnRecord, sum VulnI
 		return err
 	}
 	defer tx.Rollback()
-	for _, r := range recs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO vulndb_records(source, id, file, imported, doc) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(source, id) DO UPDATE SET file = excluded.file, imported = excluded.imported, doc = excluded.doc`,
-			r.Source, r.ID, r.File, r.Imported.UTC().Format(time.RFC3339Nano), string(r.Doc)); err != nil {
+	var next int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(ord), 0) + 1 FROM vulndb_records`).Scan(&next); err != nil {
+		return err
+	}
+	for i, r := range recs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vulndb_records(source, id, file, imported, ord, doc) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT(source, id) DO UPDATE SET file = excluded.file, imported = excluded.imported, ord = excluded.ord, doc = excluded.doc`,
+			r.Source, r.ID, r.File, r.Imported.UTC().Format(time.RFC3339Nano), next+int64(i), string(r.Doc)); err != nil {
 			return fmt.Errorf("save advisory record %s: %w", r.ID, err)
 		}
 	}
@@ -58,9 +62,9 @@ func (s *Store) SaveVulnImport(ctx context.Context, recs []VulnRecord, sum VulnI
 }
 
 // VulnRecords returns every imported record in the order they must be merged:
-// oldest import first, then by source and ID.
+// the order they were saved in, a re-imported record taking its new place.
 func (s *Store) VulnRecords(ctx context.Context) ([]VulnRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, id, file, imported, doc FROM vulndb_records ORDER BY imported, source, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT source, id, file, imported, doc FROM vulndb_records ORDER BY ord`)
 	if err != nil {
 		return nil, err
 	}

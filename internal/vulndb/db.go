@@ -153,18 +153,20 @@ func (db *DB) Apply(records []Advisory) (*DB, []Change, error) {
 		if err := r.Validate(); err != nil {
 			return nil, nil, err
 		}
+		// Only the record's own ID decides which advisory it updates: one
+		// ICSMA advisory covers several CVEs, so a shared alias must not
+		// merge them.
 		pos := -1
-		for _, id := range r.IDs() {
-			if i, ok := index[strings.ToUpper(id)]; ok {
-				pos = i
-				break
-			}
+		if i, ok := index[strings.ToUpper(r.ID)]; ok {
+			pos = i
 		}
 		if pos < 0 {
 			out.advisories = append(out.advisories, clone(r))
 			pos = len(out.advisories) - 1
 			for _, id := range r.IDs() {
-				index[strings.ToUpper(id)] = pos
+				if _, taken := index[strings.ToUpper(id)]; !taken {
+					index[strings.ToUpper(id)] = pos
+				}
 			}
 			changes = append(changes, Change{ID: r.ID, Kind: ChangeAdded})
 			out.info.Imported++
@@ -217,7 +219,7 @@ func (db *DB) Resolve(feeds []*Feed) (records []Advisory, ignored int) {
 	for _, f := range feeds {
 		for _, r := range f.Records {
 			if r.Product == "" {
-				existing, ok := db.findAny(r.IDs())
+				existing, ok := db.Get(r.ID)
 				if !ok {
 					ignored++
 					continue
@@ -231,15 +233,6 @@ func (db *DB) Resolve(feeds []*Feed) (records []Advisory, ignored int) {
 		}
 	}
 	return records, ignored
-}
-
-func (db *DB) findAny(ids []string) (Advisory, bool) {
-	for _, id := range ids {
-		if a, ok := db.Get(id); ok {
-			return a, true
-		}
-	}
-	return Advisory{}, false
 }
 
 func merge(base, rec Advisory) Advisory {

@@ -7,6 +7,7 @@ CREATE TABLE vulndb_records (
 	id       TEXT NOT NULL,
 	file     TEXT NOT NULL DEFAULT '',  -- base name of the imported file
 	imported TEXT NOT NULL,             -- RFC 3339
+	ord      INTEGER NOT NULL,          -- merge order: import order, then file order
 	doc      TEXT NOT NULL,
 	PRIMARY KEY (source, id)
 );

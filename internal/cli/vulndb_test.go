@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var updateVulndb = flag.Bool("update-vulndb", false, "rewrite the vulndb golden files under testdata/vulndb")
+
+const vulndbFeeds = "../vulndb/testdata/feeds/"
+
+func vulndbEnv() (*Env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &Env{
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		Now:    func() time.Time { return time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC) },
+		Getenv: func(string) string { return "" },
+	}, &out, &errb
+}
+
+func vulndbGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "vulndb", name)
+	if *updateVulndb {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Vulndb -update-vulndb to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test -run Vulndb -update-vulndb and review the diff.\ngot:\n%s", path, got)
+	}
+}
+
+func TestVulndbShowGolden(t *testing.T) {
+	for _, tc := range []struct{ golden, id, format string }{
+		{"show-CVE-2022-2119.txt", "CVE-2022-2119", "text"},
+		{"show-CVE-2022-2119.json", "cve-2022-2119", "json"},
+		{"show-ICSMA-25-037-02.txt", "ICSMA-25-037-02", "text"}, // found by alias
+		{"show-CVE-2024-22100.txt", "CVE-2024-22100", "text"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			env, out, errb := vulndbEnv()
+			code := RunEnv(context.Background(), env, []string{"vulndb", "show", "--no-db", "--format", tc.format, tc.id})
+			if code != ExitOK {
+				t.Fatalf("exit %d, stderr %s", code, errb)
+			}
+			vulndbGolden(t, tc.golden, out.Bytes())
+		})
+	}
+}
+
+func TestVulndbListAndStatus(t *testing.T) {
+	env, out, errb := vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "list", "--no-db", "--product", "dcmtk"}); code != ExitOK {
+		t.Fatalf("list: exit %d, stderr %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "CVE-2022-2119") || strings.Contains(out.String(), "CVE-2025-0896") {
+		t.Errorf("list --product dcmtk:\n%s", out)
+	}
+	env, out, errb = vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "status", "--no-db"}); code != ExitOK {
+		t.Fatalf("status: exit %d, stderr %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "Embedded:") || !strings.Contains(out.String(), "none (no local database)") {
+		t.Errorf("status:\n%s", out)
+	}
+}
+
+func TestVulndbUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"unknown product", []string{"vulndb", "list", "--no-db", "--product", "nope"}},
+		{"unknown id", []string{"vulndb", "show", "--no-db", "CVE-1999-0001"}},
+		{"bad format", []string{"vulndb", "show", "--no-db", "--format", "xml", "CVE-2022-2119"}},
+		{"no files", []string{"vulndb", "import", "--db", db}},
+		{"missing file", []string{"vulndb", "import", "--db", db, filepath.Join(dir, "none.json")}},
+		{"malformed truncated", []string{"vulndb", "import", "--db", db, vulndbFeeds + "kev.json", vulndbFeeds + "malformed-truncated.json"}},
+		{"malformed csaf", []string{"vulndb", "import", "--db", db, vulndbFeeds + "malformed-csaf-version.json"}},
+		{"unknown format", []string{"vulndb", "import", "--db", db, vulndbFeeds + "malformed-unknown-format.json"}},
+		{"unknown subcommand", []string{"vulndb", "frobnicate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, _, errb := vulndbEnv()
+			if code := RunEnv(context.Background(), env, tc.args); code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr %s", code, ExitUsage, errb)
+			}
+			if first := strings.SplitN(errb.String(), "\n", 2)[0]; !strings.HasPrefix(first, "pacsguard: ") {
+				t.Errorf("stderr %q should start with one pacsguard: line", errb)
+			}
+		})
+	}
+	// Nothing was imported by the malformed runs: the database, if created,
+	// holds no records and the embedded data is intact.
+	env, out, errb := vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "status", "--db", db}); code != ExitOK {
+		t.Fatalf("status: exit %d, stderr %s", code, errb)
+	}
+	if strings.Contains(out.String(), "records in") || !strings.Contains(out.String(), "Effective:         70 advisories") {
+		t.Errorf("after rejected imports:\n%s", out)
+	}
+}
+
+func TestVulndbImport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	env, out, errb := vulndbEnv()
+	args := []string{"vulndb", "import", "--db", db, vulndbFeeds + "nvd-api-2.0.json", vulndbFeeds + "kev.json", vulndbFeeds + "csaf-2.0.json"}
+	if code := RunEnv(context.Background(), env, args); code != ExitOK {
+		t.Fatalf("import: exit %d, stderr %s", code, errb)
+	}
+	for _, want := range []string{"3 added, 1 updated, 0 unchanged, 3 ignored", "updated  CVE-2022-2119", "added    CVE-2099-0004"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	// The imported data is in the effective database: KEV marked the
+	// embedded CVE-2022-2119 known-exploited and kept its disputed range.
+	env, out, errb = vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "show", "--db", db, "CVE-2022-2119"}); code != ExitOK {
+		t.Fatalf("show: exit %d, stderr %s", code, errb)
+	}
+	for _, want := range []string{"Exploited:   yes, CISA KEV since 2099-01-05", "(disputed)", "Sources:     embedded, nvd, kev", "critical (CVSS 7.5, raised one level"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("show after import lacks %q:\n%s", want, out)
+		}
+	}
+	// Importing again changes nothing.
+	env, out, errb = vulndbEnv()
+	if code := RunEnv(context.Background(), env, args); code != ExitOK {
+		t.Fatalf("re-import: exit %d, stderr %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "0 added, 0 updated, 4 unchanged, 3 ignored") {
+		t.Errorf("re-import:\n%s", out)
+	}
+	// A later malformed import leaves the earlier one in place.
+	env, _, _ = vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "import", "--db", db, vulndbFeeds + "malformed-nvd-id.json"}); code != ExitUsage {
+		t.Errorf("malformed import: exit %d, want %d", code, ExitUsage)
+	}
+	env, out, _ = vulndbEnv()
+	RunEnv(context.Background(), env, []string{"vulndb", "status", "--db", db})
+	if !strings.Contains(out.String(), "Effective:         73 advisories") {
+		t.Errorf("status after rejected import:\n%s", out)
+	}
+}
