@@ -131,8 +131,8 @@ type reader struct {
 	stop      bool  // unwind: err set or a limit reached
 	elements  int
 	decoded   int64
-	atPixels  bool // stopped before pixel data
-	truncated bool // the input ended early: missing delimiters follow from it
+	atPixels  bool      // stopped before pixel data
+	truncated bool      // the input ended early: missing delimiters follow from it
 	inflate   *inflater // the deflated data set being read, if any
 	slab      []Element
 }
