@@ -60,16 +60,16 @@ func Lookup(tag uint32) (Entry, bool) {
 		}
 		return Entry{}, false
 	}
-	lo, hi := 0, len(tagTable)
+	lo, hi := 0, len(tagKeys)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if tagTable[mid].Tag < tag {
+		if tagKeys[mid] < tag {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
-	if lo < len(tagTable) && tagTable[lo].Tag == tag {
+	if lo < len(tagKeys) && tagKeys[lo] == tag {
 		return tagTable[lo], true
 	}
 	if elem == 0 {

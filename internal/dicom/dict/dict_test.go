@@ -95,6 +95,9 @@ func TestTablesConsistent(t *testing.T) {
 		if i > 0 && tagTable[i-1].Tag >= e.Tag {
 			t.Fatalf("tagTable not strictly sorted at %d: %08X after %08X", i, e.Tag, tagTable[i-1].Tag)
 		}
+		if tagKeys[i] != e.Tag {
+			t.Fatalf("tagKeys[%d] = %08X, want %08X", i, tagKeys[i], e.Tag)
+		}
 		if e.Keyword == "" || e.Name == "" || e.VM == "" || e.VR == "" {
 			t.Errorf("tag %08X has an empty field: %+v", e.Tag, e)
 		}

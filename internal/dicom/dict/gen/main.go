@@ -562,6 +562,19 @@ func renderTags(cfg config, tags []entry, reps []repeater) ([]byte, error) {
 	}
 	b.WriteString("}\n\n")
 
+	// The keys apart from the entries: the binary search then reads 20 KB
+	// instead of striding through 350 KB, which keeps it in cache.
+	fmt.Fprintf(&b, "// tagKeys holds tagTable's tags, for the binary search.\nvar tagKeys = [%d]uint32{", len(tags))
+	for i, e := range tags {
+		if i%8 == 0 {
+			b.WriteString("\n\t")
+		} else {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "0x%08X,", e.tag)
+	}
+	b.WriteString("\n}\n\n")
+
 	kw := make([]int, len(tags))
 	for i := range kw {
 		kw[i] = i
