@@ -74,7 +74,11 @@ type gset uint8
 const (
 	setNone     gset = iota
 	setASCII         // ISO-IR 6
-	setRomaji        // ISO-IR 14, JIS X 0201 Romaji (read as ASCII, see below)
+	// setRomaji is ISO-IR 14, JIS X 0201 Romaji. It differs from ASCII
+	// only at 0x5C (YEN SIGN) and 0x7E (OVERLINE); it is read as ASCII, as
+	// pydicom and DCMTK do, so that 0x5C still shows as the backslash that
+	// separates DICOM values.
+	setRomaji
 	setKatakana      // ISO-IR 13, JIS X 0201 Katakana, G1
 	setJISX0208      // ISO-IR 87, G0, two bytes
 	setJISX0212      // ISO-IR 159, G0, two bytes
