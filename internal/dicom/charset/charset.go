@@ -72,28 +72,28 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 type gset uint8
 
 const (
-	setNone     gset = iota
-	setASCII         // ISO-IR 6
+	setNone  gset = iota
+	setASCII      // ISO-IR 6
 	// setRomaji is ISO-IR 14, JIS X 0201 Romaji. It differs from ASCII
 	// only at 0x5C (YEN SIGN) and 0x7E (OVERLINE); it is read as ASCII, as
 	// pydicom and DCMTK do, so that 0x5C still shows as the backslash that
 	// separates DICOM values.
 	setRomaji
-	setKatakana      // ISO-IR 13, JIS X 0201 Katakana, G1
-	setJISX0208      // ISO-IR 87, G0, two bytes
-	setJISX0212      // ISO-IR 159, G0, two bytes
-	setKSX1001       // ISO-IR 149, G1, two bytes
-	setGB2312        // ISO-IR 58, G1, two bytes
-	setLatin1        // ISO-IR 100
-	setLatin2        // ISO-IR 101
-	setLatin3        // ISO-IR 109
-	setLatin4        // ISO-IR 110
-	setCyrillic      // ISO-IR 144
-	setArabic        // ISO-IR 127
-	setGreek         // ISO-IR 126
-	setHebrew        // ISO-IR 138
-	setLatin5        // ISO-IR 148
-	setThai          // ISO-IR 166
+	setKatakana // ISO-IR 13, JIS X 0201 Katakana, G1
+	setJISX0208 // ISO-IR 87, G0, two bytes
+	setJISX0212 // ISO-IR 159, G0, two bytes
+	setKSX1001  // ISO-IR 149, G1, two bytes
+	setGB2312   // ISO-IR 58, G1, two bytes
+	setLatin1   // ISO-IR 100
+	setLatin2   // ISO-IR 101
+	setLatin3   // ISO-IR 109
+	setLatin4   // ISO-IR 110
+	setCyrillic // ISO-IR 144
+	setArabic   // ISO-IR 127
+	setGreek    // ISO-IR 126
+	setHebrew   // ISO-IR 138
+	setLatin5   // ISO-IR 148
+	setThai     // ISO-IR 166
 	numSets
 )
 
