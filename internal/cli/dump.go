@@ -117,10 +117,9 @@ func dumpReadError(err error) string {
 		return "no such file"
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
+	case errors.Is(err, dicom.ErrIsDirectory):
+		return "is a directory (give DICOM files; 'pacsguard files' sweeps directories)"
 	case errors.Is(err, dicom.ErrNotDICOM):
-		if strings.Contains(err.Error(), "directory") {
-			return "is a directory (give DICOM files; 'pacsguard files' sweeps directories)"
-		}
 		return "not a DICOM file (no DICM prefix and no plausible data set)"
 	case errors.Is(err, dicom.ErrTruncated):
 		return "truncated before any readable element"

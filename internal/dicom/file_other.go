@@ -21,7 +21,7 @@ func openRegular(path string) (r io.ReaderAt, size int64, closeFn func(), err er
 	}
 	if st.IsDir() {
 		f.Close()
-		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: errIsDir}
+		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: ErrIsDirectory}
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
@@ -30,7 +30,4 @@ func openRegular(path string) (r io.ReaderAt, size int64, closeFn func(), err er
 	return f, st.Size(), func() { f.Close() }, nil
 }
 
-var (
-	errIsDir      = errors.New("is a directory")
-	errNotRegular = errors.New("not a regular file")
-)
+var errNotRegular = errors.New("not a regular file")

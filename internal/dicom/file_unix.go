@@ -54,7 +54,7 @@ func openRegular(path string) (r io.ReaderAt, size int64, closeFn func(), err er
 	case syscall.S_IFREG:
 	case syscall.S_IFDIR:
 		syscall.Close(fd)
-		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: errIsDir}
+		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: ErrIsDirectory}
 	default:
 		syscall.Close(fd)
 		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
@@ -62,7 +62,4 @@ func openRegular(path string) (r io.ReaderAt, size int64, closeFn func(), err er
 	return rawFile{fd}, st.Size, func() { syscall.Close(fd) }, nil
 }
 
-var (
-	errIsDir      = errors.New("is a directory")
-	errNotRegular = errors.New("not a regular file")
-)
+var errNotRegular = errors.New("not a regular file")

@@ -19,6 +19,8 @@ var (
 	ErrMalformed = errors.New("malformed DICOM data")
 	// ErrLimit: in strict mode, a depth, count or size limit was reached.
 	ErrLimit = errors.New("DICOM reader limit reached")
+	// ErrIsDirectory: ReadFile was given a directory (it also wraps ErrNotDICOM).
+	ErrIsDirectory = errors.New("is a directory")
 )
 
 // AnomalyError is the error of a strict read: the first anomaly met.
@@ -57,7 +59,7 @@ const (
 func ReadFile(path string, opts ReadOptions) (*File, error) {
 	r, size, closeFn, err := openRegular(path)
 	if err != nil {
-		if errors.Is(err, errIsDir) || errors.Is(err, errNotRegular) {
+		if errors.Is(err, ErrIsDirectory) || errors.Is(err, errNotRegular) {
 			return nil, fmt.Errorf("%w: %w", err, ErrNotDICOM)
 		}
 		return nil, err
@@ -204,6 +206,9 @@ func (r *reader) short(err error, off int64, t Tag, what string) {
 }
 
 func (r *reader) readFile(f *File) error {
+	if r.src.size < 0 {
+		return ErrNotDICOM
+	}
 	n := int64(132)
 	if r.src.size < n {
 		n = r.src.size
