@@ -76,7 +76,7 @@ const (
 	setASCII      // ISO-IR 6
 	// setRomaji is ISO-IR 14, JIS X 0201 Romaji. It differs from ASCII
 	// only at 0x5C (YEN SIGN) and 0x7E (OVERLINE); it is read as ASCII, as
-	// pydicom and DCMTK do, so that 0x5C still shows as the backslash that
+	// pydicom does, so that 0x5C still shows as the backslash that
 	// separates DICOM values.
 	setRomaji
 	setKatakana // ISO-IR 13, JIS X 0201 Katakana, G1
