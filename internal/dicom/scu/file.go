@@ -39,8 +39,18 @@ func SplitPart10(b []byte) (*Part10, error) {
 		return nil, fmt.Errorf("no Part 10 meta information: %w", dicom.ErrNotDICOM)
 	}
 	p := &Part10{TransferSyntax: f.TransferSyntax}
-	p.SOPClassUID, _ = f.Meta.String(dicom.TagMediaStorageSOPClass)
-	p.SOPInstanceUID, _ = f.Meta.String(dicom.TagMediaStorageSOPInst)
+	// The data set's own UIDs win over the meta information's, as DCMTK's
+	// storescu does: receivers check the command against the data set
+	// (dcmqrscp answers 0xA900 otherwise), and files where the two differ
+	// exist (pydicom's rtplan.dcm).
+	p.SOPClassUID, _ = f.DataSet.String(dicom.TagSOPClassUID)
+	p.SOPInstanceUID, _ = f.DataSet.String(dicom.TagSOPInstanceUID)
+	if p.SOPClassUID == "" {
+		p.SOPClassUID, _ = f.Meta.String(dicom.TagMediaStorageSOPClass)
+	}
+	if p.SOPInstanceUID == "" {
+		p.SOPInstanceUID, _ = f.Meta.String(dicom.TagMediaStorageSOPInst)
+	}
 	if p.SOPClassUID == "" || p.SOPInstanceUID == "" {
 		return nil, fmt.Errorf("meta information lacks the SOP class or instance UID: %w", dicom.ErrNotDICOM)
 	}

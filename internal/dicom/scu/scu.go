@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pacsguard/pacsguard/internal/dicom"
 	"github.com/pacsguard/pacsguard/internal/dicom/dimse"
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 	"github.com/pacsguard/pacsguard/internal/dicom/ul"
@@ -415,10 +416,17 @@ func (a *Association) Echo(ctx context.Context) (uint16, error) {
 
 // Store sends a C-STORE of a data set already encoded in transfer syntax
 // ts, on a context accepted for sopClass with ts. It returns the status.
+//
+// When the peer accepted the SOP class only with another uncompressed
+// transfer syntax (implicit or explicit VR LE, explicit VR BE), the data
+// set is transcoded with the codec, as DCMTK's storescu does.
 func (a *Association) Store(ctx context.Context, sopClass, sopInstance, ts string, data []byte) (uint16, error) {
 	pc, err := a.contextFor(sopClass, ts)
 	if err != nil {
-		return 0, err
+		pc, data, err = a.transcodeFor(sopClass, ts, data, err)
+		if err != nil {
+			return 0, err
+		}
 	}
 	id, err := a.request(ctx, pc.ID, &dimse.Command{CommandField: dimse.CStoreRQ, AffectedSOPClassUID: sopClass,
 		AffectedSOPInstanceUID: sopInstance, Priority: dimse.PriorityMedium}, nonNil(data))
@@ -430,6 +438,30 @@ func (a *Association) Store(ctx context.Context, sopClass, sopInstance, ts strin
 		return 0, err
 	}
 	return m.Command.Status, nil
+}
+
+func (a *Association) transcodeFor(sopClass, ts string, data []byte, notFound error) (ContextOutcome, []byte, error) {
+	if !uncompressed(ts) {
+		return ContextOutcome{}, nil, notFound
+	}
+	for _, c := range a.outcome.Contexts {
+		if c.Answered && c.Result == pdu.ContextAccepted && c.AbstractSyntax == sopClass && uncompressed(c.TransferSyntax) {
+			ds, _, err := dicom.ReadDataSet(data, ts, dicom.ReadOptions{})
+			if err != nil {
+				return ContextOutcome{}, nil, fmt.Errorf("transcode to %s: %w", c.TransferSyntax, err)
+			}
+			b, err := dicom.EncodeDataSet(ds, c.TransferSyntax)
+			if err != nil {
+				return ContextOutcome{}, nil, fmt.Errorf("transcode to %s: %w", c.TransferSyntax, err)
+			}
+			return c, b, nil
+		}
+	}
+	return ContextOutcome{}, nil, notFound
+}
+
+func uncompressed(ts string) bool {
+	return ts == dicom.ImplicitVRLittleEndian || ts == dicom.ExplicitVRLittleEndian || ts == dicom.ExplicitVRBigEndian
 }
 
 func nonNil(b []byte) []byte {
