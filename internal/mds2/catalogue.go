@@ -82,6 +82,9 @@ var (
 	idPattern       = regexp.MustCompile(`^([A-Z]{3,4})-(\d{1,3}(?:\.\d{1,3}){0,3})$`)
 	sectionPattern  = regexp.MustCompile(`^[A-Z]{3,4}$`)
 	undashedPattern = regexp.MustCompile(`^([A-Z]{3,4})(\d.*)$`)
+	// leadingIDPattern matches a cell that starts with an ID and goes on
+	// with the question ("DOC-1: Manufacturer Name", "AUTH-1 Does the...").
+	leadingIDPattern = regexp.MustCompile(`^\s*([A-Za-z]{3,4}[-–—‐‑ ]?\d{1,3}(?:\.\d{1,3}){0,3})(?:[\s:.)]+)(\S.*)$`)
 )
 
 // LoadCatalogue decodes the embedded question catalogue.
@@ -198,6 +201,31 @@ func (c *Catalogue) CanonicalID(s string) (id string, ok bool) {
 		return a, true
 	}
 	return s, true
+}
+
+// CellID reads a question ID from an ID cell: the whole cell, or an ID at
+// the start of a cell that goes on with the question text, which is
+// returned as rest.
+func (c *Catalogue) CellID(s string) (id, rest string, ok bool) {
+	if id, ok := c.CanonicalID(s); ok {
+		return id, "", true
+	}
+	if len(s) > 4000 {
+		return "", "", false
+	}
+	m := leadingIDPattern.FindStringSubmatch(s)
+	if m == nil {
+		return "", "", false
+	}
+	id, ok = c.CanonicalID(m[1])
+	if !ok {
+		return "", "", false
+	}
+	// Only catalogued sections: "Note 3: see the IFU" is not an ID.
+	if !c.KnownSection(SectionOf(id)) {
+		return "", "", false
+	}
+	return id, strings.TrimSpace(m[2]), true
 }
 
 // SectionOf returns the section code of an ID in canonical form.

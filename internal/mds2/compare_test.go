@@ -209,3 +209,33 @@ func TestRFPGolden(t *testing.T) {
 		})
 	}
 }
+
+func TestDetectOS(t *testing.T) {
+	m := model(t)
+	tests := []struct {
+		note string
+		want []string
+	}{
+		{"Windows 10 IoT Enterprise LTSC 2021", []string{"Windows 10 IoT Enterprise LTSC 2021"}},
+		{"Windows 10 IoT Enterprise 2019 LTSC", []string{"Windows 10 LTSC 2019"}},
+		{"Windows 10 Enterprise LTSC", []string{"Windows 10 LTSC/LTSB (release not stated)"}},
+		{"Windows 10 Pro 22H2", []string{"Windows 10"}},
+		{"Win7 SP1 console, Windows Server 2016 reconstruction server", []string{"Windows 7", "Windows Server 2016"}},
+		{"Windows Embedded Standard 7", []string{"Windows Embedded Standard 7"}},
+		{"CentOS Linux 7.9", []string{"CentOS 7"}},
+		{"Windows 11 IoT Enterprise LTSC 2024", nil},
+		{"Linux (Yocto)", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.note, func(t *testing.T) {
+			p := &mds2.Profile{Answers: map[string]mds2.Answer{"CSUP-2": {Value: mds2.ValueYes, Note: tt.note}}}
+			var got []string
+			for _, o := range mds2.DetectOS(p, m.Lifecycle) {
+				got = append(got, o.Name)
+			}
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("(-got +want):\n%s", diff)
+			}
+		})
+	}
+}

@@ -105,6 +105,8 @@ func RedFlags(p *Profile, m *Model, now time.Time) []RedFlag {
 	var unsupported, ending []string
 	for _, o := range osFound {
 		switch {
+		case o.End.IsZero():
+			// Support cannot be told from the name.
 		case !o.End.After(now):
 			unsupported = append(unsupported, fmt.Sprintf("%s (support ended %s)", o.Name, o.End.Format("2006-01-02")))
 		case o.End.Sub(now) < supportNotice:
@@ -171,7 +173,7 @@ func RedFlags(p *Profile, m *Model, now time.Time) []RedFlag {
 // FoundOS is an operating system named in a form.
 type FoundOS struct {
 	Name string    `json:"name"`
-	End  time.Time `json:"end_of_support"`
+	End  time.Time `json:"end_of_support,omitzero"` // zero: unknown
 }
 
 // DetectOS finds operating systems named in the form's notes and free text.

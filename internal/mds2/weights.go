@@ -210,11 +210,15 @@ func LoadLifecycle() ([]OSLifecycle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mds2 lifecycle: %s: %w", s.Name, err)
 		}
+		s.re = re
+		if s.End == "unknown" {
+			continue
+		}
 		end, err := time.Parse("2006-01-02", s.End)
 		if err != nil {
 			return nil, fmt.Errorf("mds2 lifecycle: %s: %w", s.Name, err)
 		}
-		s.re, s.end = re, end
+		s.end = end
 	}
 	return f.Systems, nil
 }

@@ -113,6 +113,9 @@ func Read(b []byte, name string, cat *Catalogue, lim Limits) (p *Profile, err er
 	}
 	p.Source.Name = name
 	p.Source.SHA256 = hex.EncodeToString(sum[:])
+	if p.Device.Manufacturer == "" && p.Device.Model == "" {
+		p.Device.Model = strings.TrimSuffix(name, filepath.Ext(name))
+	}
 	return p, nil
 }
 
@@ -248,32 +251,63 @@ func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error
 	if len(sheets) > lim.MaxSheets {
 		sheets = sheets[:lim.MaxSheets]
 	}
-	var best *sheetGrid
-	bestCol, bestCount := -1, 0
+	type candidate struct {
+		grid    *sheetGrid
+		col, n  int
+		visible bool
+	}
+	var cands []candidate
 	for _, s := range sheets {
 		g, err := readGrid(f, s, lim)
 		if err != nil {
 			continue // a damaged sheet that is not the form does not matter
 		}
 		col, n := idColumn(g, cat)
-		// Prefer a sheet named like the form when counts tie.
-		if n > bestCount || (n == bestCount && n > 0 && strings.Contains(strings.ToUpper(s), "MDS")) {
-			best, bestCol, bestCount = g, col, n
+		if n < minKnownIDs {
+			continue
 		}
+		visible, err := f.GetSheetVisible(s)
+		cands = append(cands, candidate{g, col, n, err != nil || visible})
 	}
-	if best == nil || bestCount < minKnownIDs {
+	if len(cands) == 0 {
 		return nil, fmt.Errorf("%w: no worksheet holds MDS2 question IDs such as AUTH-1 or TXCF-2 (is this an HN 1-2019 form?)", ErrNoForm)
 	}
+	// A visible sheet beats a hidden one (vendors hide old copies of the
+	// form); then the one with most question IDs; then a name like "MDS2".
+	better := func(a, b candidate) bool {
+		if a.visible != b.visible {
+			return a.visible
+		}
+		if a.n != b.n {
+			return a.n > b.n
+		}
+		return strings.Contains(strings.ToUpper(a.grid.name), "MDS") && !strings.Contains(strings.ToUpper(b.grid.name), "MDS")
+	}
+	bi := 0
+	for i := range cands {
+		if better(cands[i], cands[bi]) {
+			bi = i
+		}
+	}
+	best, bestCol := cands[bi].grid, cands[bi].col
 	p := &Profile{Source: Source{Sheet: best.name}, Answers: map[string]Answer{}}
 	cols := findColumns(best, cat, bestCol)
 	if cols.answer < 0 {
 		return nil, fmt.Errorf("%w: sheet %q has question IDs but no column of Yes/No/N/A answers", ErrNoForm, best.name)
+	}
+	for i, c := range cands {
+		if i != bi {
+			p.Problems = append(p.Problems, Problem{Reason: fmt.Sprintf("sheet %q also holds %d question IDs; only sheet %q was read", clip(oneLine(c.grid.name), 60), c.n, clip(oneLine(best.name), 60))})
+		}
 	}
 	if best.extra > 0 {
 		p.Problems = append(p.Problems, Problem{Reason: fmt.Sprintf("sheet has %d rows beyond the %d read; they were ignored", best.extra, lim.MaxRows)})
 	}
 	readAnswers(f, best, cat, cols, p)
 	readDevice(best, cat, cols, p)
+	if p.Device.Manufacturer == "" && p.Device.Model == "" {
+		p.Problems = append(p.Problems, Problem{QuestionID: "DOC-1", Reason: "no manufacturer or model found (DOC-1, DOC-3 or a header block); the device is named after the file"})
+	}
 	for _, q := range cat.Questions {
 		if _, ok := p.Answers[q.ID]; !ok && q.Kind != KindHeading && q.IsVerified() {
 			p.Problems = append(p.Problems, Problem{QuestionID: q.ID, Reason: "question not found in the form"})
@@ -288,7 +322,7 @@ func idColumn(g *sheetGrid, cat *Catalogue) (col, count int) {
 	counts := map[int]int{}
 	for _, row := range g.rows {
 		for c, v := range row {
-			if id, ok := cat.CanonicalID(v); ok {
+			if id, _, ok := cat.CellID(v); ok {
 				if _, known := cat.Question(id); known {
 					counts[c]++
 				}
@@ -338,7 +372,7 @@ func names(s string, words ...string) bool {
 func findColumns(g *sheetGrid, cat *Catalogue, idCol int) columns {
 	cols := columns{id: idCol, question: -1, answer: -1, note: -1}
 	for _, row := range g.rows {
-		if _, isID := cat.CanonicalID(cellAt(row, idCol)); isID {
+		if _, _, isID := cat.CellID(cellAt(row, idCol)); isID {
 			continue
 		}
 		var found columns = columns{question: -1, answer: -1, note: -1}
@@ -385,7 +419,7 @@ func cellAt(row []string, c int) string {
 func bestAnswerColumn(g *sheetGrid, cat *Catalogue, idCol int) int {
 	counts := map[int]int{}
 	for _, row := range g.rows {
-		if _, ok := cat.CanonicalID(cellAt(row, idCol)); !ok {
+		if _, _, ok := cat.CellID(cellAt(row, idCol)); !ok {
 			continue
 		}
 		for c, v := range row {
@@ -409,7 +443,7 @@ func bestAnswerColumn(g *sheetGrid, cat *Catalogue, idCol int) int {
 func longestTextColumn(g *sheetGrid, cat *Catalogue, idCol, answerCol int) int {
 	total := map[int]int{}
 	for _, row := range g.rows {
-		if _, ok := cat.CanonicalID(cellAt(row, idCol)); !ok {
+		if _, _, ok := cat.CellID(cellAt(row, idCol)); !ok {
 			continue
 		}
 		for c, v := range row {
@@ -430,7 +464,7 @@ func longestTextColumn(g *sheetGrid, cat *Catalogue, idCol, answerCol int) int {
 func readAnswers(f *excelize.File, g *sheetGrid, cat *Catalogue, cols columns, p *Profile) {
 	unknown := map[string]bool{}
 	for r, row := range g.rows {
-		id, ok := cat.CanonicalID(cellAt(row, cols.id))
+		id, inlineQuestion, ok := cat.CellID(cellAt(row, cols.id))
 		if !ok {
 			continue
 		}
@@ -446,6 +480,9 @@ func readAnswers(f *excelize.File, g *sheetGrid, cat *Catalogue, cols columns, p
 			}
 		}
 		a := Answer{Row: r + 1, Question: clip(cellAt(row, cols.question), 500), NoteRef: clip(cellAt(row, cols.note), 500)}
+		if a.Question == "" {
+			a.Question = clip(inlineQuestion, 500)
+		}
 		if hiddenRow(f, g.name, r+1) {
 			a.Hidden = true
 		}
@@ -471,7 +508,11 @@ func readAnswers(f *excelize.File, g *sheetGrid, cat *Catalogue, cols columns, p
 				a.Value, a.Note = v, note
 			} else {
 				a.Value, a.Text = ValueUnreadable, raw
-				p.Problems = append(p.Problems, Problem{QuestionID: id, Row: r + 1, Reason: fmt.Sprintf("answer %q is not Yes, No or N/A", clip(oneLine(raw), 80))})
+				reason := fmt.Sprintf("answer %q is not Yes, No or N/A", clip(oneLine(raw), 80))
+				if strings.HasPrefix(strings.ToLower(raw), "see note") {
+					reason = fmt.Sprintf("answer %q points to a note instead of Yes, No or N/A; read the note in the form", clip(oneLine(raw), 80))
+				}
+				p.Problems = append(p.Problems, Problem{QuestionID: id, Row: r + 1, Reason: reason})
 			}
 		}
 		if prev, dup := p.Answers[id]; dup {
@@ -531,7 +572,7 @@ func readDevice(g *sheetGrid, cat *Catalogue, cols columns, p *Profile) {
 		DocumentDate: text("DOC-7"),
 	}
 	for _, row := range g.rows {
-		if _, isID := cat.CanonicalID(cellAt(row, cols.id)); isID {
+		if _, _, isID := cat.CellID(cellAt(row, cols.id)); isID {
 			continue
 		}
 		for c := 0; c < len(row); c++ {

@@ -389,3 +389,92 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestReadFormQuirks covers layouts seen in real filled forms: the ID and the
+// question in one cell, "See note" answers, a hidden older copy of the form,
+// and a form without identity rows.
+func TestReadFormQuirks(t *testing.T) {
+	cat := catalogue(t)
+	t.Run("ID and question in one cell", func(t *testing.T) {
+		f := mds2test.Standard(cat, acme, mds2test.AllYes)
+		rows := append([]mds2test.Row(nil), f.Rows...)
+		for i := range rows {
+			rows[i].ID = rows[i].ID + ": " + rows[i].Question
+			rows[i].Question = ""
+		}
+		f.Rows = rows
+		f.Columns = []string{"id", "answer", "note"}
+		p, err := mds2.Read(formBytes(t, f), "q.xlsx", cat, mds2.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Value("TXCF-2") != mds2.ValueYes || p.Device.Manufacturer != "Acme Imaging" || len(p.Problems) != 0 {
+			t.Errorf("TXCF-2=%v device=%+v problems=%v", p.Value("TXCF-2"), p.Device, p.Problems)
+		}
+		if q := p.Answers["TXCF-2"].Question; !strings.HasPrefix(q, "PII encrypted") {
+			t.Errorf("question text %q", q)
+		}
+	})
+	t.Run("see note", func(t *testing.T) {
+		d := acme
+		d.Answers = map[string]string{"AUTH-1": "See Note 4"}
+		p, err := mds2.Read(formBytes(t, mds2test.Standard(cat, d, mds2test.AllYes)), "n.xlsx", cat, mds2.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Value("AUTH-1") != mds2.ValueUnreadable || len(p.Problems) != 1 || !strings.Contains(p.Problems[0].Reason, "points to a note") {
+			t.Errorf("AUTH-1=%v problems=%v", p.Value("AUTH-1"), p.Problems)
+		}
+	})
+	t.Run("hidden older copy", func(t *testing.T) {
+		old := acme
+		old.Answers = map[string]string{"SBOM-1": "No"}
+		x, err := mds2test.Build(mds2test.Standard(cat, acme, mds2test.AllYes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A hidden sheet holding an older, longer copy of the form.
+		if _, err := x.NewSheet("Old"); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range mds2test.Rows(cat, old, func(mds2.Question) string { return "No" }) {
+			x.SetSheetRow("Old", "A"+strconv.Itoa(i+1), &[]any{r.ID, r.Question, r.Answer})
+			x.SetSheetRow("Old", "A"+strconv.Itoa(i+300), &[]any{r.ID + ".9", r.Question, r.Answer})
+		}
+		if err := x.SetSheetVisible("Old", false); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := x.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		p, err := mds2.Read(buf.Bytes(), "h.xlsx", cat, mds2.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Source.Sheet != "MDS2" || p.Value("SBOM-1") != mds2.ValueYes {
+			t.Errorf("read sheet %q, SBOM-1=%v", p.Source.Sheet, p.Value("SBOM-1"))
+		}
+		if len(p.Problems) != 1 || !strings.Contains(p.Problems[0].Reason, `sheet "Old" also holds`) {
+			t.Errorf("problems %v", p.Problems)
+		}
+	})
+	t.Run("no identity", func(t *testing.T) {
+		f := mds2test.Standard(cat, mds2test.Device{}, mds2test.AllYes)
+		f.DeviceBlock = nil
+		p, err := mds2.Read(formBytes(t, f), "vendor-x.xlsx", cat, mds2.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Device.Model != "vendor-x" || p.Device.Key() != "unknown/vendor-x" {
+			t.Errorf("device %+v key %s", p.Device, p.Device.Key())
+		}
+		found := false
+		for _, pr := range p.Problems {
+			found = found || strings.Contains(pr.Reason, "no manufacturer or model")
+		}
+		if !found {
+			t.Errorf("problems %v", p.Problems)
+		}
+	})
+}
