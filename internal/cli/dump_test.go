@@ -52,7 +52,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestDumpListing(t *testing.T) {
-	for _, name := range []string{"explicit_le.dcm", "implicit_le.dcm", "explicit_be.dcm", "deflated.dcm", "encapsulated.dcm", "defined_lengths.dcm", "pe_preamble.dcm", "raw_implicit.dcm"} {
+	for _, name := range []string{"explicit_le.dcm", "implicit_le.dcm", "explicit_be.dcm", "deflated.dcm", "encapsulated.dcm", "defined_lengths.dcm", "pe_preamble.dcm", "raw_implicit.dcm", "charsets.dcm"} {
 		t.Run(name, func(t *testing.T) {
 			path := dumpSamples + "/" + name
 			code, out, errOut := runCLI(t, "dump", path)
@@ -76,6 +76,24 @@ func TestDumpShowPHI(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("--show-phi listing lacks %s", want)
 		}
+	}
+}
+
+// TestDumpCharsets: text is decoded from the file's character set, an item
+// may switch to another, and a value that does not decode is an anomaly.
+func TestDumpCharsets(t *testing.T) {
+	code, out, _ := runCLI(t, "dump", "--show-phi", dumpSamples+"/charsets.dcm")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"[Straße Geräte]", "[Cœur ❤]", "[Müller^Zoë]", "charset-decode at offset"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("listing lacks %q:\n%s", want, out)
+		}
+	}
+	_, out, _ = runCLI(t, "dump", "--json", "--show-phi", dumpSamples+"/charsets.dcm")
+	if !strings.Contains(out, `"Alphabetic":"Müller^Zoë"`) || !strings.Contains(out, `"charset-decode"`) {
+		t.Errorf("JSON lacks the decoded name or the anomaly:\n%s", out)
 	}
 }
 

@@ -129,6 +129,21 @@ func syntheticFiles(t testing.TB) map[string][]byte {
 		rawElement(0x00100010, "PN", []byte("Odd^Len")),
 		[]byte("JUNK"),
 	)
+	// Character sets: Latin-1 at top level, an item that switches to UTF-8,
+	// and a value that is not valid in its declared set.
+	latin := &DataSet{}
+	latin.Set(NewString(TagSpecificCharacterSet, VRCS, "ISO_IR 100"))
+	latin.Set(NewString(TagSOPClassUID, VRUI, testSOPClass))
+	latin.Set(NewString(0x00080070, VRLO, "Stra\xdfe Ger\xe4te")) // "Straße Geräte" in Latin-1
+	utf8Item := &DataSet{}
+	utf8Item.Set(NewString(TagSpecificCharacterSet, VRCS, "ISO_IR 192"))
+	utf8Item.Set(NewString(0x00080104, VRLO, "Cœur ❤"))
+	badItem := &DataSet{}
+	badItem.Set(NewString(TagSpecificCharacterSet, VRCS, "ISO_IR 192"))
+	badItem.Set(NewString(0x00080104, VRLO, "bad \xff\xfe"))
+	latin.Set(NewSequence(0x00082218, utf8Item, badItem))
+	latin.Set(NewString(TagPatientName, VRPN, "M\xfcller^Zo\xeb"))
+	files["charsets.dcm"] = writePart10(t, latin, ExplicitVRLittleEndian, nil)
 	full := files["explicit_le.dcm"]
 	files["truncated.dcm"] = full[:len(full)-5]
 	// A C-ECHO-RQ command set (implicit VR LE, group 0000), as the network
