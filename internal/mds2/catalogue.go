@@ -207,6 +207,11 @@ func (c *Catalogue) CanonicalID(s string) (id string, ok bool) {
 // the start of a cell that goes on with the question text, which is
 // returned as rest.
 func (c *Catalogue) CellID(s string) (id, rest string, ok bool) {
+	// Most cells are answers, notes or text: cheap rejection first.
+	t := strings.TrimLeft(s, " \t")
+	if t == "" || !(t[0] >= 'A' && t[0] <= 'Z' || t[0] >= 'a' && t[0] <= 'z') {
+		return "", "", false
+	}
 	if id, ok := c.CanonicalID(s); ok {
 		return id, "", true
 	}

@@ -317,11 +317,18 @@ func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error
 	return p, nil
 }
 
+// maxIDColumn bounds where the ID column is looked for; forms keep it among
+// the first few columns.
+const maxIDColumn = 16
+
 // idColumn finds the column holding most catalogued question IDs.
 func idColumn(g *sheetGrid, cat *Catalogue) (col, count int) {
 	counts := map[int]int{}
 	for _, row := range g.rows {
 		for c, v := range row {
+			if c >= maxIDColumn {
+				break
+			}
 			if id, _, ok := cat.CellID(v); ok {
 				if _, known := cat.Question(id); known {
 					counts[c]++

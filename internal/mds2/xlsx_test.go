@@ -478,3 +478,30 @@ func TestReadFormQuirks(t *testing.T) {
 		}
 	})
 }
+
+func TestReadRowLimit(t *testing.T) {
+	cat := catalogue(t)
+	lim := mds2.DefaultLimits()
+	lim.MaxRows = 100
+	p, err := mds2.Read(formBytes(t, mds2test.Standard(cat, acme, mds2test.AllYes)), "l.xlsx", cat, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Problems) == 0 || !strings.Contains(p.Problems[0].Reason, "rows beyond the 100 read") {
+		t.Fatalf("first problem %v", p.Problems[:min(1, len(p.Problems))])
+	}
+	if p.Value("RMOT-1") != mds2.ValueMissing {
+		t.Errorf("RMOT-1 beyond the limit = %v", p.Value("RMOT-1"))
+	}
+}
+
+func BenchmarkReadForm(b *testing.B) {
+	cat := catalogue(b)
+	data := formBytes(b, mds2test.Standard(cat, acme, mds2test.AllYes))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := mds2.Read(data, "b.xlsx", cat, mds2.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
