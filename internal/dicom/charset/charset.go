@@ -18,6 +18,7 @@
 package charset
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -462,20 +463,51 @@ func decodeWith(enc encoding.Encoding, value []byte) (string, error) {
 	return strings.ToValidUTF8(s, "\uFFFD"), &DecodeError{Offset: firstInvalid(enc, value), Err: ErrInvalidBytes}
 }
 
-// firstInvalid finds the shortest prefix of value whose decoding holds a
-// U+FFFD, by bisection.
+// firstInvalid returns the offset of the first byte enc's decoder turns
+// into U+FFFD, in time linear in len(value): a pass over 4 KiB chunks
+// finds the chunk, then a walk one character at a time within it finds the
+// byte. Only the error path pays for it.
 func firstInvalid(enc encoding.Encoding, value []byte) int {
-	lo, hi := 0, len(value)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		out, _ := enc.NewDecoder().Bytes(value[:mid+1])
-		if strings.ContainsRune(string(out), utf8.RuneError) {
-			hi = mid
-		} else {
-			lo = mid + 1
+	const chunk = 4096
+	dec := enc.NewDecoder()
+	dst := make([]byte, 4*chunk)
+	for pos := 0; pos < len(value); {
+		end := min(pos+chunk, len(value))
+		nDst, nSrc, _ := dec.Transform(dst, value[pos:end], end == len(value))
+		if bytes.ContainsRune(dst[:nDst], utf8.RuneError) {
+			return firstInvalidChar(dec, value, pos, pos+nSrc)
+		}
+		if nSrc == 0 {
+			return pos
+		}
+		pos += nSrc
+	}
+	return len(value)
+}
+
+// firstInvalidChar walks value[from:to] one character at a time: it grows
+// the input one byte at a time until the decoder consumes a character.
+func firstInvalidChar(dec *encoding.Decoder, value []byte, from, to int) int {
+	var out [16]byte
+	for p := from; p < to; {
+		progressed := false
+		for w := 1; w <= 4 && p+w <= len(value); w++ {
+			nDst, nSrc, _ := dec.Transform(out[:], value[p:p+w], p+w == len(value))
+			if nSrc == 0 {
+				continue
+			}
+			if bytes.ContainsRune(out[:nDst], utf8.RuneError) {
+				return p
+			}
+			p += nSrc
+			progressed = true
+			break
+		}
+		if !progressed {
+			return p
 		}
 	}
-	return lo
+	return from
 }
 
 // decoding is the state of one Decode call in ISO 2022 mode.

@@ -178,14 +178,51 @@ func TestNew(t *testing.T) {
 }
 
 func TestDecodeErrorOffset(t *testing.T) {
-	d, _ := New([]string{"GB18030"})
-	_, err := d.Decode([]byte("abcd\xff\xff"), "LO")
-	var de *DecodeError
-	if !errors.As(err, &de) {
-		t.Fatalf("error = %v, want a *DecodeError", err)
+	long := strings.Repeat("\xcd\xf5", 5000) // 10,000 bytes of 王
+	tests := []struct {
+		name  string
+		scs   []string
+		value string
+		want  int
+	}{
+		{"GB18030 after ASCII", []string{"GB18030"}, "abcd\xff\xff", 4},
+		{"GB18030 after two-byte character", []string{"GB18030"}, "\xcd\xf5\xff", 2},
+		{"GB18030 after four-byte character", []string{"GB18030"}, "\x81\x30\x81\x30\xff", 4},
+		{"GB18030 truncated at the end", []string{"GB18030"}, "ab\xcd", 2},
+		{"GB18030 beyond the first chunk", []string{"GB18030"}, long + "\xff", len(long)},
+		{"GBK bad trail byte", []string{"GBK"}, "\xcd\xf5\xcd\x20", 2},
+		{"UTF-8", []string{"ISO_IR 192"}, "\xe7\x8e\x8b\xe7\x8e", 3},
+		{"Latin-3 undefined", []string{"ISO_IR 109"}, "ab\xa5", 2},
+		{"Korean odd run", []string{"", "ISO 2022 IR 149"}, "\x1b$)C\xb1\xe8\xc8", 6},
+		{"unknown escape", []string{"", "ISO 2022 IR 87"}, "ab\x1b%G", 2},
 	}
-	if got, want := de.Offset, 4; got != want {
-		t.Errorf("offset = %d, want %d", got, want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, _ := New(tc.scs)
+			_, err := d.Decode([]byte(tc.value), "LO")
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error = %v, want a *DecodeError", err)
+			}
+			if got := de.Offset; got != tc.want {
+				t.Errorf("offset = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDecodeLinear guards against quadratic work on hostile values: a
+// large invalid GB18030 value must decode, offset included, quickly.
+func TestDecodeLinear(t *testing.T) {
+	value := []byte(strings.Repeat("\xcd\xf5", 1<<20) + "\xff")
+	d, _ := New([]string{"GB18030"})
+	got, err := d.Decode(value, "UT")
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Offset != len(value)-1 {
+		t.Fatalf("error = %v, want a *DecodeError at %d", err, len(value)-1)
+	}
+	if !strings.HasSuffix(got, "王\uFFFD") {
+		t.Errorf("decoded text ends %q", got[len(got)-8:])
 	}
 }
 
@@ -229,6 +266,11 @@ func FuzzDecode(f *testing.F) {
 			var de *DecodeError
 			if !errors.As(err, &de) || de.Offset < 0 || de.Offset > len(value) {
 				t.Fatalf("Decode error %v is not a *DecodeError with an offset in the value", err)
+			}
+			// The error is the first problem: everything before it decodes
+			// cleanly.
+			if _, err := d.Decode(value[:de.Offset], vr); err != nil {
+				t.Fatalf("Decode reported its first problem at %d, but the prefix before it fails: %v", de.Offset, err)
 			}
 		}
 		// Decoding is deterministic and the decoder has no hidden state.
