@@ -449,7 +449,7 @@ func decodeUTF8(value []byte) (string, error) {
 // decodeWith decodes value with an x/text encoding that replaces invalid
 // sequences with U+FFFD; a U+FFFD in the result is reported as an error.
 // The offset is then the position of the first byte the decoder could not
-// use, found by decoding again up to it (only on this error path).
+// use (see firstInvalid).
 func decodeWith(enc encoding.Encoding, value []byte) (string, error) {
 	out, err := enc.NewDecoder().Bytes(value)
 	if err != nil {
