@@ -126,10 +126,8 @@ func LookupKeyword(kw string) (Entry, bool) {
 			return repeaterTable[i].entry, true
 		}
 	}
-	switch kw {
-	case "GroupLength", "PrivateCreator":
-		// Rules rather than tags: there is no one tag to return.
-	}
+	// "GroupLength" and "PrivateCreator" are rules rather than tags: there
+	// is no one tag to return.
 	return Entry{}, false
 }
 
