@@ -14,6 +14,10 @@ const (
 	// RouteLinks: the 1.1 element is withdrawn and its catalogue links
 	// (incorporated_into / moved_to) name the 2.0 successors.
 	RouteLinks Route = "withdrawn-links"
+	// RouteMembers: a withdrawn 1.1 category that has no link of its own
+	// (PR.IP, PR.PT, DE.DP, RS.RP) is the sum of its withdrawn
+	// subcategories, so their links are followed instead.
+	RouteMembers Route = "withdrawn-category-members"
 )
 
 // Mapping is where one HICP CSF 1.1 reference lands in CSF 2.0.
@@ -108,10 +112,18 @@ func ResolveCSF11(csf *CSF, ref string) Mapping {
 		}
 	}
 	walk(el, 0)
+	if len(el.Links) == 0 && el.Class == "category" {
+		m.Route = RouteMembers
+		for _, child := range el.Children {
+			if ce, ok := csf.Element(child); ok && ce.Withdrawn {
+				walk(ce, 1)
+			}
+		}
+	}
 	sort.Strings(m.CSF20)
 	if len(m.CSF20) == 0 {
 		m.Route = ""
-		m.Reason = id + " was withdrawn in CSF 2.0 and NIST's catalogue gives it no incorporated_into or moved_to link"
+		m.Reason = id + " was withdrawn in CSF 2.0 and NIST's catalogue gives neither it nor its subcategories an incorporated_into or moved_to link"
 	}
 	return m
 }

@@ -60,6 +60,8 @@ type CSFElement struct {
 	Withdrawn bool
 	// Links of a withdrawn element: where its content went in CSF 2.0.
 	Links []CSFLink
+	// Children are the subcategory IDs of a category, current and withdrawn.
+	Children []string
 }
 
 // CSFLink is an `incorporated_into` or `moved_to` link of a withdrawn element.
@@ -154,6 +156,9 @@ func (c *CSF) walk(nodes []oscalNode, function, category string, depth int) erro
 			}
 		}
 		el := CSFElement{ID: n.ID, Class: n.Class, Title: n.Title, Statement: partProse(n.Parts, "statement"), Withdrawn: withdrawn, Links: n.Links}
+		for _, ch := range n.Controls {
+			el.Children = append(el.Children, ch.ID)
+		}
 		c.byID[n.ID] = el
 		switch n.Class {
 		case "category":

@@ -173,11 +173,18 @@ func summary(c *Content, r *Result) []string {
 
 func unverifiedNote(r *Result) string {
 	u := r.Unverified
-	if u.SubPractices+u.CSFRefs == 0 {
+	var parts []string
+	if u.SubPractices+u.CSFRefs > 0 {
+		parts = append(parts, fmt.Sprintf("%d of the %d sub-practices asked are not yet verified against the HICP PDFs, and %d carry CSF references proposed by pacsguard rather than transcribed from HICP.",
+			u.SubPractices, len(r.SubPractices), u.CSFRefs))
+	}
+	if u.CPGMappings > 0 {
+		parts = append(parts, "The CPG goal titles are confirmed through secondary sources only, and their mapping to HICP sub-practices is pacsguard's own.")
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("Content note: %d of the %d sub-practices asked are not yet verified against the HICP PDFs, and %d carry CSF references proposed by pacsguard rather than transcribed from HICP; CPG-to-HICP mappings are pacsguard's own. See internal/assess/data/PROVENANCE.md.",
-		u.SubPractices, len(r.SubPractices), u.CSFRefs)
+	return "Content note: " + strings.Join(parts, " ") + " See internal/assess/data/PROVENANCE.md."
 }
 
 func evidenceLine(e EvidenceItem) string {
