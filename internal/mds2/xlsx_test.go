@@ -505,3 +505,57 @@ func BenchmarkReadForm(b *testing.B) {
 		}
 	}
 }
+
+// TestReadFilledFormAnswers uses answer spellings copied in kind (not in
+// content) from a real vendor-filled HN 1-2019 form.
+func TestReadFilledFormAnswers(t *testing.T) {
+	cat := catalogue(t)
+	d := acme
+	d.Answers = map[string]string{
+		"PAUT-4":   "N/A: No default accounts",
+		"RDMP-4":   "No: No end-of-life components",
+		"MPII-2.9": `Yes,"PACS, NAS"`,
+		"MPII-1":   "Yes,optional",
+		"CONN-1":   "____",
+		"CONN-1.1": "____",
+		"PAUT-1":   "Yes, Optional",
+		"DOC-8":    "Yes, the manufacturer discloses vulnerabilities directly to affected customers.)",
+		"SAHD-6":   "Yes,All accounts are disabled at delivery",
+		"MLDP-2.5": "No,",
+	}
+	f := mds2test.Standard(cat, d, mds2test.AllYes)
+	for i := range f.Rows {
+		if f.Rows[i].ID == "SAHD-15" {
+			f.Rows[i].ID = "SHAD-15"
+		}
+	}
+	p, err := mds2.Read(formBytes(t, f), "filled.xlsx", cat, mds2.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		V    mds2.Value
+		Note string
+	}
+	want := map[string]got{
+		"PAUT-4":   {mds2.ValueNA, "No default accounts"},
+		"RDMP-4":   {mds2.ValueNo, "No end-of-life components"},
+		"MPII-2.9": {mds2.ValueYes, `"PACS, NAS"`},
+		"MPII-1":   {mds2.ValueYes, "optional"},
+		"PAUT-1":   {mds2.ValueYes, "Optional"},
+		"DOC-8":    {mds2.ValueYes, "the manufacturer discloses vulnerabilities directly to affected customers.)"},
+		"SAHD-6":   {mds2.ValueYes, "All accounts are disabled at delivery"},
+		"MLDP-2.5": {mds2.ValueNo, ""},
+		"SAHD-15":  {mds2.ValueYes, ""},
+	}
+	g := map[string]got{}
+	for id := range want {
+		g[id] = got{p.Value(id), p.Answers[id].Note}
+	}
+	if diff := cmp.Diff(g, want); diff != "" {
+		t.Errorf("answers (-got +want):\n%s", diff)
+	}
+	if len(p.Problems) != 0 {
+		t.Errorf("problems: %v", p.Problems)
+	}
+}
