@@ -143,6 +143,9 @@ func newReader(opts ReadOptions) *reader {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
 	}
+	// Each level is a few Go stack frames: keep recursion bounded whatever
+	// the caller asks (encoding/json stops at 10,000 too).
+	opts.MaxDepth = min(opts.MaxDepth, 10_000)
 	if opts.MaxElements <= 0 {
 		opts.MaxElements = DefaultMaxElements
 	}
