@@ -83,3 +83,37 @@ func TestIdentifyFromOrthancSystem(t *testing.T) {
 		})
 	}
 }
+
+// FuzzIdentifyFromAssociation checks that any wire strings give a coherent
+// identity: a version only with a product, a version that parses, and the
+// confidence that goes with what was found.
+func FuzzIdentifyFromAssociation(f *testing.F) {
+	seeds := [][2]string{
+		{"1.2.276.0.7230010.3.0.3.6.7", "OFFIS_DCMTK_367"},
+		{"", "OFFIS_DCMTK_3610"},
+		{"1.2.826.0.1.3680043.9.3811.2.0.2", "PYNETDICOM_202"},
+		{"1.3.6.1.4.1.30071.8", "fo-dicom 5.1.2"},
+		{"1.2.826.0.1.3680043.2.1143.107.104.103.115.2.8.4", "GDCM 2.8.4"},
+		{"1.2.40.0.13.1.3", "dcm4che-5.25.1"},
+		{"1.2.826.0.1.3680043.2.135.1066.101", "1.5.0/WIN32"},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, uid, name string) {
+		id := IdentifyFromAssociation(uid, name)
+		switch {
+		case id.Product == "" && (id.Version != "" || id.Confidence != ConfidenceUnknown):
+			t.Fatalf("no product but %+v", id)
+		case id.Product != "" && id.Version == "" && id.Confidence != ConfidenceProductOnly:
+			t.Fatalf("product without version but confidence %q", id.Confidence)
+		case id.Version != "" && id.Confidence != ConfidenceInferred:
+			t.Fatalf("version %q with confidence %q", id.Version, id.Confidence)
+		}
+		if id.Version != "" {
+			if _, err := ParseVersion(id.Version); err != nil {
+				t.Fatalf("version %q does not parse: %v", id.Version, err)
+			}
+		}
+	})
+}

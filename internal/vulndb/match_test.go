@@ -227,3 +227,29 @@ func TestMatchExplicitVersions(t *testing.T) {
 		}
 	}
 }
+
+// Orthanc answers DICOM with the DCMTK it links: a service known as Orthanc
+// from /system and as DCMTK from its association gets both sets, once each.
+func TestFindingsForOrthancOverDCMTK(t *testing.T) {
+	db := mustLoad(t)
+	svc := inventory.Service{Host: "192.0.2.60", Port: 4242, Transport: inventory.TransportDICOM,
+		Product: "orthanc", Version: "1.10.1", Confidence: ConfidenceExact,
+		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.7", ImplementationVersionName: "OFFIS_DCMTK_367"}
+	got := db.FindingsFor(svc)
+	seen := map[string]inventory.Finding{}
+	for _, f := range got {
+		if _, dup := seen[f.CheckID]; dup && !strings.HasPrefix(f.CheckID, "vuln.range-") {
+			t.Errorf("%s reported twice", f.CheckID)
+		}
+		seen[f.CheckID] = f
+	}
+	if f, ok := seen["vuln.CVE-2023-33466"]; !ok || f.Confidence != ConfidenceExact {
+		t.Errorf("Orthanc 1.10.1 should get CVE-2023-33466 with exact confidence: %+v", f)
+	}
+	if f, ok := seen["vuln.CVE-2022-2119"]; !ok || f.Confidence != ConfidencePossible {
+		t.Errorf("its DCMTK 3.6.7 should get CVE-2022-2119 as possible: %+v", f)
+	}
+	if _, ok := seen["vuln.CVE-2025-0896"]; ok {
+		t.Error("Orthanc 1.10.1 got CVE-2025-0896, fixed in 1.5.8")
+	}
+}
