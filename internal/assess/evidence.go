@@ -145,9 +145,9 @@ type EvidenceItem struct {
 	RunKind     string    `json:"run_kind"`
 	RunFinished time.Time `json:"run_finished"`
 	Count       int       `json:"count"`             // findings or services behind it
-	Hosts       int       `json:"hosts"`             // distinct hosts
+	Hosts       int       `json:"hosts"`             // distinct hosts (0 for file findings)
 	Checks      []string  `json:"checks,omitempty"`  // check IDs seen
-	Samples     []string  `json:"samples,omitempty"` // up to maxSamples locations
+	Samples     []string  `json:"samples,omitempty"` // up to maxSamples host:port locations; never file paths
 	Affects     []string  `json:"affects"`
 	Cap         Grade     `json:"cap,omitempty"`
 	Floor       Grade     `json:"floor,omitempty"`
@@ -231,26 +231,26 @@ func idsOf(fs []inventory.Finding) []string {
 	return out
 }
 
+// fill summarises findings. Only network locations (host:port) are sampled:
+// file paths in an image archive often carry patient names or IDs, so file
+// findings are counted, never listed.
 func fill(it *EvidenceItem, fs []inventory.Finding) {
 	it.Count = len(fs)
-	it.Hosts = countHosts(fs, func(f inventory.Finding) string {
-		if f.Host != "" {
-			return f.Host
-		}
-		return f.Path
-	})
 	checks := map[string]bool{}
+	hosts := map[string]bool{}
+	locs := map[string]bool{}
 	for _, f := range fs {
 		checks[f.CheckID] = true
+		if f.Host != "" {
+			hosts[f.Host] = true
+			locs[f.Location()] = true
+		}
 	}
+	it.Hosts = len(hosts)
 	for c := range checks {
 		it.Checks = append(it.Checks, c)
 	}
 	sort.Strings(it.Checks)
-	locs := map[string]bool{}
-	for _, f := range fs {
-		locs[f.Location()] = true
-	}
 	var all []string
 	for l := range locs {
 		all = append(all, l)

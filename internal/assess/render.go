@@ -188,7 +188,10 @@ func unverifiedNote(r *Result) string {
 }
 
 func evidenceLine(e EvidenceItem) string {
-	s := fmt.Sprintf("%s: %s (%s run %d, %s; %d item(s) on %d host(s)", e.Rule, e.Why, e.RunKind, e.RunID, e.RunFinished.Format("2006-01-02"), e.Count, e.Hosts)
+	s := fmt.Sprintf("%s: %s (%s run %d, %s; %d item(s)", e.Rule, e.Why, e.RunKind, e.RunID, e.RunFinished.Format("2006-01-02"), e.Count)
+	if e.Hosts > 0 {
+		s += fmt.Sprintf(" on %d host(s)", e.Hosts)
+	}
 	if len(e.Samples) > 0 {
 		s += ", e.g. " + strings.Join(e.Samples, ", ")
 	}

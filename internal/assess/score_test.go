@@ -193,7 +193,7 @@ func scanSnapshot(finished time.Time) *Snapshot {
 		{CheckID: "tls.weak-version", Severity: inventory.SeverityMedium, Host: "10.0.0.6", Port: 443, References: []string{"HICP:4.M.C", "CSF:PR.DS-02"}},
 	}
 	files := inventory.Run{ID: 8, Kind: "files", Mode: "safe", Started: finished, Finished: finished}
-	ffs := []inventory.Finding{{CheckID: "files.ransomware-alarm", Severity: inventory.SeverityCritical, Path: "/archive", References: []string{"HICP:4.M.D"}}}
+	ffs := []inventory.Finding{{CheckID: "files.ransomware-alarm", Severity: inventory.SeverityCritical, Path: "/archive/DOE^JANE/CT1.dcm", References: []string{"HICP:4.M.D"}}}
 	return &Snapshot{Runs: map[string]*RunEvidence{
 		"scan":  {Run: run, Services: svcs, Findings: fs},
 		"files": {Run: files, Findings: ffs},
@@ -251,6 +251,19 @@ func TestEvidenceInventorySupports(t *testing.T) {
 			if s.Effective != GradeLargely {
 				t.Errorf("9.M.D = %s, want largely (inventory must not raise an answer)", s.Effective)
 			}
+		}
+	}
+}
+
+// File paths in an archive can name patients: evidence counts file findings
+// and never prints their paths.
+func TestEvidenceNeverPrintsFilePaths(t *testing.T) {
+	c := mustLoad(t)
+	ev := c.Evidence.Evaluate(scanSnapshot(testNow), testNow)
+	r := Score(c, readAnswers(t, "medium-community-hospital.yaml"), ev, testNow)
+	for _, f := range []Format{FormatTerminal, FormatMarkdown, FormatJSON, FormatHTML} {
+		if out := render(t, c, r, f); bytes.Contains(out, []byte("DOE")) {
+			t.Errorf("%s report contains a file path from the archive", f)
 		}
 	}
 }
