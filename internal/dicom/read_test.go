@@ -63,12 +63,24 @@ func TestAnomalies(t *testing.T) {
 	zw.Write(rawLongHeader(0x00091001, "OB", 24<<20))
 	zw.Write(make([]byte, 24<<20))
 	zw.Close()
+	// Meta information by hand: implicit VR, without group length, with a
+	// wrong one.
+	tsEl := rawElement(TagTransferSyntaxUID, "UI", []byte(ExplicitVRLittleEndian+"\x00"))
+	implicitTS := concat(le32(0x00100002), le32(20), []byte(ExplicitVRLittleEndian+"\x00"))
+	prefix := concat(make([]byte, 128), []byte("DICM"))
+	modality := rawElement(0x00080060, "CS", []byte("OT"))
 	tests := []struct {
 		name string
 		in   []byte
 		opts ReadOptions
 		want []AnomalyKind
 	}{
+		{"meta in implicit VR", concat(prefix, le32(0x00000002), le32(4), le32(28), implicitTS, modality), ReadOptions{}, []AnomalyKind{AnomalyMetaNotExplicitLE}},
+		{"meta without group length", concat(prefix, tsEl, modality), ReadOptions{}, []AnomalyKind{AnomalyMissingGroupLength}},
+		{"meta with wrong group length", concat(prefix, rawElement(TagFileMetaGroupLength, "UL", le32(99)), tsEl, modality), ReadOptions{}, []AnomalyKind{AnomalyWrongGroupLength}},
+		{"DICM without preamble", concat([]byte("DICM"), rawElement(TagFileMetaGroupLength, "UL", le32(28)), tsEl, modality), ReadOptions{}, []AnomalyKind{AnomalyMissingPreamble}},
+		{"ELF preamble", concat([]byte("\x7fELF"), metaOnly(t, ExplicitVRLittleEndian)[4:], modality), ReadOptions{}, []AnomalyKind{AnomalyNonZeroPreamble}},
+		{"explicit data set where the syntax says implicit", concat(metaOnly(t, ImplicitVRLittleEndian), modality), ReadOptions{}, []AnomalyKind{AnomalySyntaxMismatch}},
 		{"odd length and trailing junk", mustRead(t, "defined_lengths.dcm"), ReadOptions{}, []AnomalyKind{AnomalyOddLength, AnomalyTrailingData}},
 		{"PE preamble", mustRead(t, "pe_preamble.dcm"), ReadOptions{}, []AnomalyKind{AnomalyNonZeroPreamble}},
 		{"truncated", mustRead(t, "truncated.dcm"), ReadOptions{}, []AnomalyKind{AnomalyTruncated}},
