@@ -118,7 +118,11 @@ func vulndbEffective(ctx context.Context, env *Env, f vulndbFlags) (*vulndb.DB, 
 	for i, r := range recs {
 		docs[i] = r.Doc
 	}
-	merged, problems := db.WithRecords(docs)
+	merged, problems, err := vulndb.Effective(docs)
+	if err != nil {
+		st.Close()
+		return nil, nil, 0, err
+	}
 	if len(problems) > 0 {
 		fmt.Fprintf(env.Stderr, "pacsguard: warning: skipped %d imported advisory record(s) in %s that no longer validate (first: %s); re-import the source files\n",
 			len(problems), st.Path(), oneLine(problems[0].Error()))

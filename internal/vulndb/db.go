@@ -345,3 +345,16 @@ func (db *DB) WithRecords(docs [][]byte) (*DB, []error) {
 	}
 	return out, problems
 }
+
+// Effective is the database a scan should use: the embedded advisories with
+// the records imported into the local store (store.VulnRecords, in order)
+// merged on top. Records that no longer validate are left out and returned
+// as problems to report; the embedded data always loads.
+func Effective(storedDocs [][]byte) (*DB, []error, error) {
+	db, err := LoadEmbedded()
+	if err != nil {
+		return nil, nil, err
+	}
+	merged, problems := db.WithRecords(storedDocs)
+	return merged, problems, nil
+}

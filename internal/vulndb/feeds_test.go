@@ -272,3 +272,16 @@ func TestWithRecords(t *testing.T) {
 		t.Errorf("embedded count changed")
 	}
 }
+
+func TestEffectiveKeepsEmbeddedOnBadRecords(t *testing.T) {
+	db, problems, err := Effective([][]byte{[]byte(`{"id":"CVE-2022-2119"`), []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 2 {
+		t.Errorf("problems %v, want 2", problems)
+	}
+	if _, ok := db.Get("CVE-2022-2119"); !ok || db.Info().Total != db.Info().Embedded {
+		t.Errorf("embedded data lost: %+v", db.Info())
+	}
+}
