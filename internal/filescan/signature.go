@@ -11,7 +11,7 @@ type Kind string
 
 const (
 	KindNone    Kind = ""
-	KindPE      Kind = "pe"       // MZ DOS header leading to a PE header, or a DOS stub
+	KindPE      Kind = "pe"        // MZ DOS header leading to a PE header, or a DOS stub
 	KindPEHead  Kind = "pe-header" // "PE\0\0" followed by a plausible COFF header
 	KindELF     Kind = "elf"
 	KindMachO   Kind = "macho"
