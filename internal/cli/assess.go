@@ -43,6 +43,7 @@ type assessFlags struct {
 	resume    string
 	compare   bool
 	crosswalk bool
+	list      bool
 }
 
 func newAssessCmd(env *Env) *cobra.Command {
@@ -66,6 +67,7 @@ func newAssessCmd(env *Env) *cobra.Command {
 	fl.StringVar(&f.resume, "resume", "", "start from the newest saved answers of this name (asks only what is unanswered)")
 	fl.BoolVar(&f.compare, "compare-previous", false, "show progress since the previous saved assessment of the same name")
 	fl.BoolVar(&f.crosswalk, "crosswalk", false, "print the HICP → CSF 2.0 crosswalk (JSON) and exit")
+	fl.BoolVar(&f.list, "list", false, "list saved assessments and exit")
 	return cmd
 }
 
@@ -88,12 +90,24 @@ func runAssess(ctx context.Context, env *Env, f assessFlags) error {
 		name = f.resume
 	}
 	switch {
+	case f.list:
 	case f.noDB && (f.save != "" || f.resume != "" || f.compare):
 		return usageErrorf("--save, --resume and --compare-previous need the database; drop --no-db")
 	case f.compare && name == "":
 		return usageErrorf("--compare-previous needs --save NAME or --resume NAME to know which assessment to compare with")
 	case f.answers == "" && f.resume == "" && !env.StdinIsTerminal:
 		return usageErrorf("no answers: give --answers FILE, --resume NAME, or run in a terminal to answer interactively")
+	}
+	if f.list {
+		if f.noDB {
+			return usageErrorf("--list needs the database; drop --no-db")
+		}
+		st, err := openStore(ctx, env, f.db, false)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return listAssessments(ctx, env, st)
 	}
 	st, err := openStore(ctx, env, f.db, f.noDB)
 	if err != nil {
@@ -183,6 +197,30 @@ func runAssess(ctx context.Context, env *Env, f assessFlags) error {
 		return err
 	}
 	return commit()
+}
+
+// listAssessments prints the saved assessments, newest first.
+func listAssessments(ctx context.Context, env *Env, st *store.Store) error {
+	list, err := st.Assessments(ctx, "", 1000)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stdout, "No saved assessments (use --save NAME).")
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "%-20s %6s  %-20s  %-11s  %-6s  %s\n", "NAME", "ID", "SAVED (UTC)", "STATE", "SIZE", "OVERALL")
+	for _, a := range list {
+		state, overall := "complete", "n/a"
+		if !a.Complete {
+			state = "in progress"
+		}
+		if a.Overall != nil {
+			overall = fmt.Sprintf("%.1f", *a.Overall)
+		}
+		fmt.Fprintf(env.Stdout, "%-20s %6d  %-20s  %-11s  %-6s  %s\n", oneLine(a.Name), a.ID, a.Created.UTC().Format("2006-01-02 15:04:05"), state, a.Size, overall)
+	}
+	return nil
 }
 
 // evidenceSource keeps a nil *store.Store from becoming a non-nil interface.

@@ -179,6 +179,14 @@ func TestAssessInteractiveSaveResumeCompare(t *testing.T) {
 	if len(r2.Comparison.Improved) != 2 {
 		t.Errorf("improved = %+v", r2.Comparison.Improved)
 	}
+
+	env, out, errb = assessEnv("", false)
+	if code := RunEnv(ctx, env, []string{"assess", "--db", db, "--list"}); code != ExitOK {
+		t.Fatalf("list: exit %d: %s", code, errb)
+	}
+	if got := strings.Count(out.String(), "main "); got != 2 || !strings.Contains(out.String(), "complete") {
+		t.Errorf("--list printed %d saved runs of main:\n%s", got, out)
+	}
 }
 
 func TestAssessCrosswalk(t *testing.T) {
