@@ -64,6 +64,21 @@ func TestCSFCounts(t *testing.T) {
 	if diff := cmp.Diff(perFunction, map[string]int{"GV": 31, "ID": 21, "PR": 22, "DE": 11, "RS": 13, "RC": 8}); diff != "" {
 		t.Errorf("subcategories per function (-got +want):\n%s", diff)
 	}
+	perCategory := map[string]int{}
+	for _, sc := range c.Subcategories {
+		perCategory[sc.Category]++
+	}
+	wantPerCategory := map[string]int{
+		"GV.OC": 5, "GV.OV": 3, "GV.PO": 2, "GV.RM": 7, "GV.RR": 4, "GV.SC": 10,
+		"ID.AM": 7, "ID.IM": 4, "ID.RA": 10,
+		"PR.AA": 6, "PR.AT": 2, "PR.DS": 4, "PR.IR": 4, "PR.PS": 6,
+		"DE.AE": 6, "DE.CM": 5,
+		"RS.AN": 4, "RS.CO": 2, "RS.MA": 5, "RS.MI": 2,
+		"RC.CO": 2, "RC.RP": 6,
+	}
+	if diff := cmp.Diff(perCategory, wantPerCategory); diff != "" {
+		t.Errorf("subcategories per category (-got +want):\n%s", diff)
+	}
 	if examples != 363 {
 		t.Errorf("implementation examples = %d, want 363", examples)
 	}
