@@ -42,19 +42,21 @@ echo "corpus: $files files, $((bytes / 1000000)) MB, $JOBS CPUs"
 xargs cat <"$work/list" >/dev/null # warm the page cache
 
 now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 pg=() dd=() rss=0
 for round in $(seq "$ROUNDS"); do
 	start=$(now)
 	/usr/bin/time -f '%M' -o "$work/rss" "$work/sweep" <"$work/list" >"$work/sweep.out"
 	end=$(now)
 	grep -q 'failed=0 ' "$work/sweep.out" || { echo "pacsguard failed on some files:" >&2; cat "$work/sweep.out" >&2; exit 1; }
-	pg+=("$(echo "$files / ($end - $start)" | bc -l)")
+	pg+=("$(rate "$files" "$start" "$end")")
 	r=$(cat "$work/rss"); [ "$r" -gt "$rss" ] && rss=$r
 
 	start=$(now)
 	xargs -P "$JOBS" -n 200 dcmdump -q -M <"$work/list" >/dev/null
 	end=$(now)
-	dd+=("$(echo "$files / ($end - $start)" | bc -l)")
+	dd+=("$(rate "$files" "$start" "$end")")
 	printf 'round %d: pacsguard %8.0f files/s   dcmdump %8.0f files/s\n' "$round" "${pg[-1]}" "${dd[-1]}"
 done
 
@@ -64,7 +66,7 @@ pgb=$(best "${pg[@]}") ddb=$(best "${dd[@]}") pgm=$(median "${pg[@]}") ddm=$(med
 echo
 printf 'pacsguard metadata sweep: %8.0f files/s (best)  %8.0f (median)\n' "$pgb" "$pgm"
 printf 'dcmdump -q -M, xargs -P%d: %8.0f files/s (best)  %8.0f (median)\n' "$JOBS" "$ddb" "$ddm"
-printf 'ratio: %.1fx (best)  %.1fx (median)   target >= 5x\n' "$(echo "$pgb / $ddb" | bc -l)" "$(echo "$pgm / $ddm" | bc -l)"
+printf 'ratio: %sx (best)  %sx (median)   target >= 5x\n' "$(div "$pgb" "$ddb")" "$(div "$pgm" "$ddm")"
 printf 'pacsguard peak RSS: %d MB   target < 100 MB\n' "$((rss / 1024))"
 
 "$work/corpus" -big "$work/big.dcm"
