@@ -163,7 +163,19 @@ func summary(c *Content, r *Result) []string {
 			n30++
 		}
 	}
-	out = append(out, fmt.Sprintf("The roadmap has %d action(s); %d for the next 30 days.", len(r.Roadmap), n30))
+	capacity := phaseCapacity[r.Size.Size]
+	out = append(out, fmt.Sprintf("The roadmap has %d action(s), paced for a %s organisation: up to %d in the next 30 days and %d more in the next 90 days; %d are planned for the next 30 days.",
+		len(r.Roadmap), r.Size.Size, capacity[0], capacity[1], n30))
+	var first []string
+	for _, a := range r.Roadmap {
+		if len(first) == 3 {
+			break
+		}
+		first = append(first, fmt.Sprintf("%s (%s)", a.Title, a.SubPractice))
+	}
+	if len(first) > 0 {
+		out = append(out, "Start with: "+strings.Join(first, "; ")+".")
+	}
 	out = append(out, r.Tier.Note)
 	if r.Comparison != nil && r.Comparison.OverallDelta != nil {
 		out = append(out, fmt.Sprintf("Since the previous assessment (%s) the overall score changed by %s.", r.Comparison.PreviousGenerated.Format("2006-01-02"), fmtChange(r.Comparison.OverallDelta)))

@@ -60,7 +60,17 @@ const (
 	weightDevicePractice = 20
 	weightLargeOnly      = -30
 	weightFootprint      = 15
+	weightImagingCore    = 30
 )
+
+// imagingCore are the sub-practices that most directly limit the two largest
+// imaging risks, ransomware reaching the archive and attacks on modalities:
+// segmenting devices, restorable backups, a rehearsed response, device
+// hardening and patching. pacsguard's judgement, documented in docs/assess.md.
+var imagingCore = []string{
+	"6.S.A", "6.M.B", "9.S.A", "9.M.E", "9.M.B",
+	"4.S.B", "4.M.D", "8.S.A", "8.M.B", "7.S.A", "7.M.D",
+}
 
 // footprint raises sub-practices that the organisation's imaging footprint
 // makes more pressing; the reason is shown with the action.
@@ -135,6 +145,10 @@ func BuildRoadmap(c *Content, r *Result) []Action {
 		}
 		if p.ID == 9 {
 			prio += weightDevicePractice
+		}
+		if slices.Contains(imagingCore, sr.ID) {
+			prio += weightImagingCore
+			because = append(because, "core protection for imaging against ransomware and device attacks")
 		}
 		for _, fp := range footprint {
 			if fp.has(r.Organisation.Imaging) && slices.Contains(fp.subs, sr.ID) {
