@@ -218,6 +218,9 @@ func (r *reader) readFile(f *File) error {
 	}
 	head, err := r.src.bytes(0, int(n))
 	if err != nil {
+		if errors.Is(err, errShort) {
+			return fmt.Errorf("input shorter than its size: %w", ErrTruncated)
+		}
 		return err
 	}
 	var off int64
@@ -327,7 +330,7 @@ func (r *reader) readBody(off int64, kind tsKind) (*DataSet, int64) {
 	// Files whose meta information says one VR encoding and whose data set
 	// uses the other exist; DCMTK reads them by detection too.
 	if b, err := r.src.bytes(off, int(min(r.src.size-off, 256))); err == nil && len(b) >= 8 {
-		if got, ok := guessSyntax(b); ok && got.explicit != sx.explicit && (got.explicit || implicitFits(b, r.src.size-off)) {
+		if got, ok := guessSyntax(b); ok && got.explicit != sx.explicit && plausibleSwitch(got, b, r.src.size-off) {
 			r.anomaly(AnomalySyntaxMismatch, off, 0, "data set encoding differs from the transfer syntax; read as detected")
 			sx = got
 		}
@@ -869,6 +872,24 @@ func guessSyntax(b []byte) (syntax, bool) {
 		return syntaxExplicitLE, true
 	}
 	return syntaxImplicitLE, true
+}
+
+// plausibleSwitch says whether the first element of a data set is really
+// in the other VR encoding than its transfer syntax says: read as implicit,
+// its length must fit; read as explicit, its VR must be the dictionary's
+// (or its implicit length must not fit), since an implicit length can spell
+// two VR letters by chance.
+func plausibleSwitch(to syntax, b []byte, left int64) bool {
+	if !to.explicit {
+		return implicitFits(b, left)
+	}
+	if !implicitFits(b, left) {
+		return true
+	}
+	vr, _ := vrFromBytes(b[4], b[5])
+	t := readTag(b, to.bigEndian)
+	e, ok := lookupDict(t)
+	return ok && dictAllowsVR(e.VR, vr)
 }
 
 // implicitFits reports whether the element at the start of b, read as
