@@ -171,31 +171,47 @@ func (g *sheetGrid) cell(r, c int) string {
 }
 
 func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
-	rows, err := f.GetRows(sheet)
+	// The row iterator, unlike GetRows, lets reading stop at MaxRows
+	// instead of materialising a sheet of millions of empty rows.
+	it, err := f.Rows(sheet)
 	if err != nil {
 		return nil, err
 	}
+	defer it.Close()
 	g := &sheetGrid{name: sheet}
-	if len(rows) > lim.MaxRows {
-		g.extra = len(rows) - lim.MaxRows
-		rows = rows[:lim.MaxRows]
-	}
-	for i, r := range rows {
-		if len(r) > lim.MaxCols {
-			rows[i] = r[:lim.MaxCols]
+	for it.Next() {
+		if len(g.rows) >= lim.MaxRows {
+			g.extra++
+			continue
 		}
-		for j := range rows[i] {
-			rows[i][j] = cleanCell(rows[i][j])
+		row, err := it.Columns()
+		if err != nil {
+			return nil, err
 		}
+		if len(row) > lim.MaxCols {
+			row = row[:lim.MaxCols]
+		}
+		for j := range row {
+			row[j] = cleanCell(row[j])
+		}
+		g.rows = append(g.rows, row)
 	}
-	g.rows = rows
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	// Trailing empty rows carry nothing.
+	for len(g.rows) > 0 && len(g.rows[len(g.rows)-1]) == 0 {
+		g.rows = g.rows[:len(g.rows)-1]
+	}
 	// A merged range holds its value in the top-left cell only; vendors merge
 	// an answer over several rows ("N/A" for a whole sub-section) or a note
-	// over several columns. Copy the value into every cell of the range.
+	// over several columns. Copy the value into every cell of the range,
+	// within a budget so that many huge ranges cannot make this quadratic.
 	merges, err := f.GetMergeCells(sheet)
 	if err != nil {
 		return nil, err
 	}
+	budget := lim.MaxRows * lim.MaxCols
 	for _, m := range merges {
 		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
 		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
@@ -206,8 +222,9 @@ func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
 		if v == "" {
 			continue
 		}
-		for r := r1 - 1; r < r2 && r < len(g.rows); r++ {
-			for c := c1 - 1; c < c2 && c < lim.MaxCols; c++ {
+		for r := r1 - 1; r < r2 && r < len(g.rows) && budget > 0; r++ {
+			for c := c1 - 1; c < c2 && c < lim.MaxCols && budget > 0; c++ {
+				budget--
 				for len(g.rows[r]) <= c {
 					g.rows[r] = append(g.rows[r], "")
 				}

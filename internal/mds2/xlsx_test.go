@@ -180,8 +180,14 @@ func TestReadVendorVariations(t *testing.T) {
 			if p.Device.Manufacturer != "Acme Imaging" || p.Device.Model != "CT-9000" {
 				t.Errorf("device = %+v", p.Device)
 			}
-			if name == "hidden rows and blank rows" && !p.Answers["DOC-1"].Hidden {
-				t.Errorf("DOC-1 not marked hidden")
+			if name == "hidden rows and blank rows" {
+				// Row numbers must survive the blank rows: each answer is
+				// marked hidden exactly when its row was hidden.
+				for _, r := range f.Rows {
+					if a, ok := p.Answers[r.ID]; ok && a.Hidden != r.Hidden {
+						t.Errorf("%s (row %d) hidden=%v, want %v", r.ID, a.Row, a.Hidden, r.Hidden)
+					}
+				}
 			}
 		})
 	}
