@@ -257,7 +257,7 @@ func Verify(m *Model, checks *check.Catalogue, p *Profile, host string, o Observ
 			}
 			fd := checks.Finding(r.checkID, claimEv, inventory.Evidence{
 				Probe:    runLabel,
-				Observed: observedText(f),
+				Observed: observedText(f, o.Services),
 				At:       o.Run.Started,
 				Data:     f.CheckID,
 			})
@@ -342,13 +342,20 @@ func claimText(m *Model, p *Profile, qs []string) string {
 	return fmt.Sprintf("MDS2 form %s of %s: %s", dash(p.Source.Name), oneLine(p.Device.Name()), strings.Join(parts, "; "))
 }
 
-func observedText(f inventory.Finding) string {
+func observedText(f inventory.Finding, services []inventory.Service) string {
 	s := f.CheckID
 	if f.Title != "" {
 		s += ": " + oneLine(f.Title)
 	}
 	if f.Port != 0 {
-		s += fmt.Sprintf(" (port %d)", f.Port)
+		s += fmt.Sprintf(" (port %d", f.Port)
+		for _, sv := range services {
+			if sv.Port == f.Port && sv.Product != "" {
+				s += ", observed software " + oneLine(strings.TrimSpace(sv.Product+" "+sv.Version))
+				break
+			}
+		}
+		s += ")"
 	}
 	for _, e := range f.Evidence {
 		if e.Observed != "" {
