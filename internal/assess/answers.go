@@ -328,6 +328,22 @@ func DecideSize(p Profile) SizeDecision {
 	return d
 }
 
+// CheckAnswers reports answers for sub-practice IDs that do not exist in the
+// catalogue (a typo such as 1.S.Z), as an ErrAnswers error.
+func (c *Content) CheckAnswers(a *Answers) error {
+	var unknown []string
+	for id := range a.Answers {
+		if _, ok := c.subByID[id]; !ok {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("%w: no HICP sub-practice %s (see pacsguard assess --crosswalk for the IDs)", ErrAnswers, strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
 // SortedIDs returns answer keys in catalogue order.
 func (c *Content) SortedIDs(ids []string) []string {
 	pos := map[string]int{}

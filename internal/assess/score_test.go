@@ -122,6 +122,18 @@ func TestFormatsMedium(t *testing.T) {
 	}
 }
 
+func TestCheckAnswersUnknownID(t *testing.T) {
+	c := mustLoad(t)
+	a := &Answers{Schema: AnswersSchema, Answers: map[string]Answer{"1.S.A": {Grade: GradeFully}, "1.S.Z": {Grade: GradeFully}}}
+	if err := c.CheckAnswers(a); !errors.Is(err, ErrAnswers) {
+		t.Errorf("CheckAnswers = %v, want ErrAnswers", err)
+	}
+	delete(a.Answers, "1.S.Z")
+	if err := c.CheckAnswers(a); err != nil {
+		t.Errorf("CheckAnswers on known IDs = %v", err)
+	}
+}
+
 func TestDecideSize(t *testing.T) {
 	n := func(i int) *int { return &i }
 	for _, tc := range []struct {

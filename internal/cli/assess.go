@@ -137,6 +137,9 @@ func runAssess(ctx context.Context, env *Env, f assessFlags) error {
 		if err != nil {
 			return err
 		}
+		if err := content.CheckAnswers(a); err != nil {
+			return usageErrorf("%s: %v", f.answers, err)
+		}
 		base = overlay(base, a)
 	}
 

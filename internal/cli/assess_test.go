@@ -55,6 +55,8 @@ func TestAssessUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("schema: pacsguard.assess.answers/v1\nanswers: {1.S.A: partial}\nextra: 1\n"), 0o644)
+	typo := filepath.Join(dir, "typo.yaml")
+	os.WriteFile(typo, []byte("schema: pacsguard.assess.answers/v1\nanswers: {1.S.Z: partial}\n"), 0o644)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -62,6 +64,7 @@ func TestAssessUsageErrors(t *testing.T) {
 		{"no answers and no terminal", []string{"assess", "--no-db"}},
 		{"bad format", []string{"assess", "--no-db", "--answers", fixtures + "small-imaging-centre.yaml", "--format", "pdf"}},
 		{"unknown field", []string{"assess", "--no-db", "--answers", bad}},
+		{"unknown sub-practice", []string{"assess", "--no-db", "--answers", typo}},
 		{"missing file", []string{"assess", "--no-db", "--answers", filepath.Join(dir, "none.yaml")}},
 		{"save without db", []string{"assess", "--no-db", "--save", "x", "--answers", fixtures + "small-imaging-centre.yaml"}},
 		{"compare without name", []string{"assess", "--db", filepath.Join(dir, "p.db"), "--compare-previous", "--answers", fixtures + "small-imaging-centre.yaml"}},
