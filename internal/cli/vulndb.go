@@ -73,12 +73,12 @@ func newVulndbCmd(env *Env) *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErrorf("unknown vulndb command %q (want status, list, show or import)", args[0])
+				return usageErrorf("unknown vulndb command %q (want status, list, show, match or import)", args[0])
 			}
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newVulndbStatusCmd(env), newVulndbListCmd(env), newVulndbShowCmd(env), newVulndbImportCmd(env))
+	cmd.AddCommand(newVulndbStatusCmd(env), newVulndbListCmd(env), newVulndbShowCmd(env), newVulndbMatchCmd(env), newVulndbImportCmd(env))
 	return cmd
 }
 
@@ -423,6 +423,133 @@ func vulndbAffected(a vulndb.Advisory, sep string) string {
 		return "not established"
 	}
 	return strings.Join(parts, sep)
+}
+
+// --- match ------------------------------------------------------------------------
+
+func newVulndbMatchCmd(env *Env) *cobra.Command {
+	var f vulndbFlags
+	var product, version, uid, versionName string
+	cmd := &cobra.Command{
+		Use:   "match",
+		Short: "Say which advisories apply to a product version or to DICOM wire strings",
+		Long: `Checks one identity against the database, the way a scan does:
+
+  pacsguard vulndb match --product orthanc --version 1.5.7
+  pacsguard vulndb match --impl-uid 1.2.276.0.7230010.3.0.3.6.7 --version-name OFFIS_DCMTK_367
+
+A version read from a toolkit string is "inferred"; one given with --version
+is taken as exact. With no usable version no advisory is claimed: the ones
+that may apply are listed instead.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			asJSON, err := f.json()
+			if err != nil {
+				return err
+			}
+			var id vulndb.Identity
+			switch {
+			case product != "" && (uid != "" || versionName != ""):
+				return usageErrorf("give either --product/--version or --impl-uid/--version-name, not both")
+			case product != "":
+				if _, ok := vulndb.ProductByID(product); !ok {
+					return usageErrorf("unknown --product %q (known: %s)", product, strings.Join(vulndb.ProductIDs(), ", "))
+				}
+				id = vulndb.Identity{Product: product, Version: version, Confidence: vulndb.ConfidenceExact, Source: "command line"}
+				if version == "" {
+					id.Confidence = vulndb.ConfidenceProductOnly
+				}
+			case uid != "" || versionName != "":
+				if version != "" {
+					return usageErrorf("--version goes with --product; the wire strings carry their own version")
+				}
+				id = vulndb.IdentifyFromAssociation(uid, versionName)
+			default:
+				return usageErrorf("give --product (and --version), or --impl-uid and/or --version-name")
+			}
+			db, st, _, err := vulndbEffective(cmd.Context(), env, f)
+			if err != nil {
+				return err
+			}
+			if st != nil {
+				st.Close()
+			}
+			return writeVulndbMatch(env.Stdout, db.Match(id), asJSON)
+		},
+	}
+	f.register(cmd, true)
+	fl := cmd.Flags()
+	fl.StringVar(&product, "product", "", "product ID (e.g. dcmtk, orthanc, microdicom)")
+	fl.StringVar(&version, "version", "", "installed version of --product")
+	fl.StringVar(&uid, "impl-uid", "", "Implementation Class UID seen on the wire or in a file's meta header")
+	fl.StringVar(&versionName, "version-name", "", "Implementation Version Name seen on the wire or in a file's meta header")
+	return cmd
+}
+
+func writeVulndbMatch(w io.Writer, res vulndb.Result, asJSON bool) error {
+	if asJSON {
+		type match struct {
+			ID         string `json:"id"`
+			Severity   string `json:"severity"`
+			Confidence string `json:"confidence"`
+			Range      string `json:"range"`
+			Summary    string `json:"summary"`
+		}
+		out := struct {
+			Schema   string          `json:"schema"`
+			Identity vulndb.Identity `json:"identity"`
+			Matches  []match         `json:"matches"`
+			MayApply []string        `json:"may_apply"`
+		}{Schema: vulndbSchema, Identity: res.Identity, Matches: []match{}, MayApply: []string{}}
+		for _, m := range res.Matches {
+			out.Matches = append(out.Matches, match{m.Advisory.ID, m.Advisory.Severity().String(), m.Confidence, m.Range, m.Advisory.Summary})
+		}
+		for _, a := range res.MayApply {
+			out.MayApply = append(out.MayApply, a.ID)
+		}
+		return vulndbJSON(w, out)
+	}
+	var b strings.Builder
+	id := res.Identity
+	switch {
+	case id.Product == "":
+		b.WriteString(vulndbLabelled("Identity:", "unknown: no product pacsguard knows ("+nameOrDash(id.Source)+")"))
+	default:
+		b.WriteString(vulndbLabelled("Identity:", fmt.Sprintf("%s %s (confidence %s, from %s)", id.Product, nameOrDash(id.Version), id.Confidence, nameOrDash(id.Source))))
+	}
+	for _, n := range id.Notes {
+		b.WriteString(vulndbLabelled("Note:", n))
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	if len(res.Matches) > 0 {
+		fmt.Fprintln(tw, "ID\tSEVERITY\tCONFIDENCE\tRANGE\tSUMMARY")
+		for _, m := range res.Matches {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Advisory.ID, m.Advisory.Severity(), m.Confidence, m.Range, vulndbClip(m.Advisory.Summary, 60))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "%d advisories apply", len(res.Matches))
+	if n := len(res.MayApply); n > 0 {
+		var ids []string
+		for _, a := range res.MayApply {
+			ids = append(ids, a.ID)
+		}
+		why := "affected versions not established"
+		if res.VersionUnknown {
+			why = "version unknown"
+		}
+		fmt.Fprintf(&b, "; %d may apply, %s: %s", n, why, strings.Join(ids, ", "))
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func nameOrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // --- import -----------------------------------------------------------------------

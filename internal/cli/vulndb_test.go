@@ -168,3 +168,39 @@ func TestVulndbImport(t *testing.T) {
 		t.Errorf("status after rejected import:\n%s", out)
 	}
 }
+
+func TestVulndbMatch(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"dcmtk wire strings", []string{"--impl-uid", "1.2.276.0.7230010.3.0.3.6.6", "--version-name", "OFFIS_DCMTK_366"},
+			[]string{"dcmtk 3.6.6 (confidence inferred", "CVE-2022-2119", "CVE-2021-41690"}},
+		{"disputed", []string{"--version-name", "OFFIS_DCMTK_367"}, []string{"CVE-2022-2119 high possible"}},
+		{"orthanc exact", []string{"--product", "orthanc", "--version", "1.5.7"}, []string{"CVE-2025-0896 critical exact"}},
+		{"conquest", []string{"--impl-uid", "1.2.826.0.1.3680043.2.135.1066.101", "--version-name", "1.5.0/WIN32"},
+			[]string{"0 advisories apply; 1 may apply, version unknown: CVE-2020-35308"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, out, errb := vulndbEnv()
+			args := append([]string{"vulndb", "match", "--no-db"}, tc.args...)
+			if code := RunEnv(context.Background(), env, args); code != ExitOK {
+				t.Fatalf("exit %d, stderr %s", code, errb)
+			}
+			// Compare with runs of spaces folded: columns are aligned.
+			text := strings.Join(strings.Fields(out.String()), " ")
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	for _, bad := range [][]string{{}, {"--product", "nope"}, {"--product", "dcmtk", "--version-name", "OFFIS_DCMTK_367"}, {"--version-name", "X", "--version", "1"}} {
+		env, _, _ := vulndbEnv()
+		if code := RunEnv(context.Background(), env, append([]string{"vulndb", "match", "--no-db"}, bad...)); code != ExitUsage {
+			t.Errorf("match %v: exit %d, want %d", bad, code, ExitUsage)
+		}
+	}
+}
