@@ -2,6 +2,7 @@ package mds2
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ const (
 	StatusConsistent   = "consistent"   // claimed, and what was observed agrees
 	StatusNotObserved  = "not-observed" // claimed, but the scan saw nothing to test it against
 	StatusNotClaimed   = "not-claimed"  // the form does not make the claim
+	// StatusNotTested: the checks that could contradict the claim need
+	// --intrusive and the scan was safe.
+	StatusNotTested = "not-tested"
 )
 
 // ClaimCheck is one claim of the form tested against the scan.
@@ -78,7 +82,10 @@ type claimRule struct {
 	claim   string
 	// claimed returns the answers that make the claim (empty: not claimed).
 	claimed func(p *Profile) []string
-	// contradicts selects observed findings that contradict the claim.
+	// checks are the scan checks whose findings contradict the claim.
+	checks []string
+	// contradicts selects contradicting findings where checks cannot list
+	// them (advisories); nil means "the finding's check is in checks".
 	contradicts func(f inventory.Finding) bool
 	// fromServices selects observed services that contradict the claim by
 	// themselves (e.g. plain DICOM when no TLS service exists).
@@ -134,6 +141,18 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
+// isAdvisoryFinding reports whether f is a matched advisory (vuln.CVE-...,
+// vuln.ICSMA-...), as opposed to the advisory engine's own findings such as
+// vuln.version-unknown, which say a version could not be matched.
+func isAdvisoryFinding(f inventory.Finding) bool {
+	id, ok := strings.CutPrefix(f.CheckID, "vuln.")
+	return ok && advisoryID.MatchString(id)
+}
+
+// advisoryID is the shape of advisory IDs: an upper-case authority, a dash,
+// then an identifier (CVE-2024-28130, ICSMA-26-181-01, GHSA-xxxx-...).
+var advisoryID = regexp.MustCompile(`^[A-Z]{2,8}-[0-9A-Za-z]`)
+
 func claimRules() []claimRule {
 	dicom := func(o Observation) bool {
 		return hasTransport(o, inventory.TransportDICOM, inventory.TransportDICOMTLS)
@@ -142,10 +161,10 @@ func claimRules() []claimRule {
 	anything := func(o Observation) bool { return len(o.Services) > 0 || len(o.Findings) > 0 }
 	return []claimRule{
 		{
-			checkID:     "mds2.claim-transport-encryption",
-			claim:       "PII is encrypted in transit (DICOM/HL7 over TLS)",
-			claimed:     func(p *Profile) []string { return yesAnswers(p, "TXCF-2", "TXCF-5", "CONN-7") },
-			contradicts: checkIs("dicom.no-tls"),
+			checkID: "mds2.claim-transport-encryption",
+			claim:   "PII is encrypted in transit (DICOM/HL7 over TLS)",
+			claimed: func(p *Profile) []string { return yesAnswers(p, "TXCF-2", "TXCF-5", "CONN-7") },
+			checks:  []string{"dicom.no-tls"},
 			fromServices: func(o Observation) []inventory.Service {
 				// Plain DICOM with no TLS service beside it, in case the scan
 				// recorded the service but not the finding.
@@ -168,41 +187,48 @@ func claimRules() []claimRule {
 			relevant: dicom,
 		},
 		{
-			checkID:     "mds2.claim-tls-strength",
-			claim:       "TLS protects the device's connections",
-			claimed:     func(p *Profile) []string { return yesAnswers(p, "CONN-7") },
-			contradicts: checkIs("tls.weak-version", "tls.weak-cipher"),
+			checkID: "mds2.claim-tls-strength",
+			claim:   "TLS protects the device's connections",
+			claimed: func(p *Profile) []string { return yesAnswers(p, "CONN-7") },
+			checks:  []string{"tls.weak-version", "tls.weak-cipher"},
 			relevant: func(o Observation) bool {
 				return hasTransport(o, inventory.TransportDICOMTLS, inventory.TransportHTTPS)
 			},
 		},
 		{
-			checkID:     "mds2.claim-node-authentication",
-			claim:       "connections are authenticated with certificates",
-			claimed:     func(p *Profile) []string { return yesAnswers(p, "NAUT-3") },
-			contradicts: checkIs("tls.no-client-cert", "dicom.no-tls"),
-			relevant:    anything,
+			checkID:  "mds2.claim-node-authentication",
+			claim:    "connections are authenticated with certificates",
+			claimed:  func(p *Profile) []string { return yesAnswers(p, "NAUT-3") },
+			checks:   []string{"tls.no-client-cert", "dicom.no-tls"},
+			relevant: anything,
 		},
 		{
-			checkID:     "mds2.claim-peer-authentication",
-			claim:       "only known, authenticated systems can connect",
-			claimed:     func(p *Profile) []string { return yesAnswers(p, "TXCF-4", "NAUT-1") },
-			contradicts: checkIs("dicom.any-called-ae", "dicom.unknown-calling-ae", "dicom.open-query", "dicom.open-store"),
-			relevant:    dicom,
+			checkID:  "mds2.claim-peer-authentication",
+			claim:    "only known, authenticated systems can connect",
+			claimed:  func(p *Profile) []string { return yesAnswers(p, "TXCF-4", "NAUT-1") },
+			checks:   []string{"dicom.any-called-ae", "dicom.unknown-calling-ae", "dicom.open-query", "dicom.open-retrieve", "dicom.open-store"},
+			relevant: dicom,
 		},
 		{
-			checkID:     "mds2.claim-login-required",
-			claim:       "users and API calls must authenticate",
-			claimed:     func(p *Profile) []string { return yesAnswers(p, "AUTH-1", "AUTH-4") },
-			contradicts: checkIs("http.no-auth", "dicomweb.open-qido"),
-			relevant:    web,
+			checkID:  "mds2.claim-fixed-destinations",
+			claim:    "PII is sent only to a fixed list of destinations",
+			claimed:  func(p *Profile) []string { return yesAnswers(p, "TXCF-3") },
+			checks:   []string{"dicom.move-any-destination"},
+			relevant: dicom,
 		},
 		{
-			checkID:     "mds2.claim-default-credentials",
-			claim:       "no default passwords remain usable",
-			claimed:     func(p *Profile) []string { return yesAnswers(p, "PAUT-5", "SAHD-6") },
-			contradicts: checkIs("http.default-credentials"),
-			relevant:    web,
+			checkID:  "mds2.claim-login-required",
+			claim:    "users and API calls must authenticate",
+			claimed:  func(p *Profile) []string { return yesAnswers(p, "AUTH-1", "AUTH-4") },
+			checks:   []string{"http.no-auth", "dicomweb.open-qido"},
+			relevant: web,
+		},
+		{
+			checkID:  "mds2.claim-default-credentials",
+			claim:    "no default passwords remain usable",
+			claimed:  func(p *Profile) []string { return yesAnswers(p, "PAUT-5", "SAHD-6") },
+			checks:   []string{"http.default-credentials"},
+			relevant: web,
 		},
 		{
 			checkID: "mds2.claim-network-services",
@@ -216,7 +242,6 @@ func claimRules() []claimRule {
 				}
 				return out
 			},
-			contradicts: func(f inventory.Finding) bool { return false },
 			fromServices: func(o Observation) []inventory.Service {
 				return o.Services // filtered per claim in Verify
 			},
@@ -226,7 +251,7 @@ func claimRules() []claimRule {
 			checkID:     "mds2.claim-vulnerability-management",
 			claim:       "the manufacturer assesses vulnerabilities and provides updates",
 			claimed:     func(p *Profile) []string { return yesAnswers(p, "CSUP-11") },
-			contradicts: func(f inventory.Finding) bool { return strings.HasPrefix(f.CheckID, "vuln.") },
+			contradicts: isAdvisoryFinding,
 			relevant:    anything,
 		},
 	}
@@ -251,8 +276,12 @@ func Verify(m *Model, checks *check.Catalogue, p *Profile, host string, o Observ
 		}
 		claimEv := inventory.Evidence{Probe: "mds2", Observed: claimText(m, p, cc.Questions)}
 		var found []inventory.Finding
+		contradicts := r.contradicts
+		if contradicts == nil {
+			contradicts = checkIs(r.checks...)
+		}
 		for _, f := range o.Findings {
-			if !r.contradicts(f) {
+			if !contradicts(f) {
 				continue
 			}
 			fd := checks.Finding(r.checkID, claimEv, inventory.Evidence{
@@ -285,6 +314,8 @@ func Verify(m *Model, checks *check.Catalogue, p *Profile, host string, o Observ
 		switch {
 		case len(found) > 0:
 			cc.Status = StatusContradicted
+		case onlyIntrusive(checks, r.checks) && !strings.Contains(o.Run.Mode, "intrusive"):
+			cc.Status = StatusNotTested
 		case r.relevant(o):
 			cc.Status = StatusConsistent
 		default:
@@ -304,6 +335,19 @@ func Verify(m *Model, checks *check.Catalogue, p *Profile, host string, o Observ
 		return a.Port < b.Port
 	})
 	return v
+}
+
+// onlyIntrusive reports whether every check of ids needs --intrusive.
+func onlyIntrusive(checks *check.Catalogue, ids []string) bool {
+	if len(ids) == 0 {
+		return false
+	}
+	for _, id := range ids {
+		if c, ok := checks.Get(id); !ok || !c.Intrusive {
+			return false
+		}
+	}
+	return true
 }
 
 // serviceContradicts applies MPII-3.5=No to DICOM services and CONN-5=No to

@@ -149,3 +149,28 @@ func TestVerifyConsistent(t *testing.T) {
 		t.Errorf("contradictions: %+v", v.Contradictions)
 	}
 }
+
+func TestVerifyAdvisoryFindingsOnly(t *testing.T) {
+	m := model(t)
+	checks, err := check.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := inventory.Run{ID: 3, Kind: "scan", Mode: "intrusive"}
+	fs := []inventory.Finding{
+		{CheckID: "vuln.version-unknown", Host: "h", Port: 104},
+		{CheckID: "vuln.range-unknown", Host: "h", Port: 104},
+		{CheckID: "vuln.ICSMA-26-181-01", Host: "h", Port: 104},
+		{CheckID: "dicom.move-any-destination", Host: "h", Port: 104},
+	}
+	o := mds2.ForHost(run, []inventory.Service{{Host: "h", Port: 104, Transport: "dicom-tls"}}, fs, "h")
+	v := mds2.Verify(m, checks, fixture(t, m, "ct-strong"), "h", o, testNow)
+	var got []string
+	for _, f := range v.Contradictions {
+		got = append(got, f.CheckID+" "+f.Evidence[1].Data)
+	}
+	want := []string{"mds2.claim-fixed-destinations dicom.move-any-destination", "mds2.claim-vulnerability-management vuln.ICSMA-26-181-01"}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("(-got +want):\n%s", diff)
+	}
+}
