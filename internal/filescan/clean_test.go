@@ -1,0 +1,136 @@
+package filescan
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func mustHash(t *testing.T, p string) string {
+	t.Helper()
+	h, err := hashFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestSanitizeLeavesOriginalsAndCleansCopies(t *testing.T) {
+	s := testScanner(t)
+	src := t.TempDir()
+	out := t.TempDir()
+	cases := []struct {
+		name         string
+		data         []byte
+		wantResidual []string
+		wantSkipped  bool
+	}{
+		{"pedicom.dcm", peDICOM(t, false), nil, false},
+		{"elf.dcm", withPreamble(t, elfHeader()), nil, false},
+		{"payload.dcm", withPrivate(t, "OB", append(zipBytes(), make([]byte, 100<<10)...)), nil, false},
+		{"trail-elf.dcm", append(cleanFile(t), elfHeader()...), nil, false},
+		{"trunc.dcm", func() []byte { b := withPreamble(t, elfHeader()); return b[:len(b)-100] }(), []string{"files.truncated"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(src, c.name)
+			if err := os.WriteFile(p, c.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := mustHash(t, p)
+			res := s.ScanFile(p)
+			rec, err := s.Sanitize(res, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after := mustHash(t, p); after != before {
+				t.Fatalf("original changed: %s → %s", before, after)
+			}
+			if rec.SourceSHA256 != before {
+				t.Errorf("record source hash %s, want %s", rec.SourceSHA256, before)
+			}
+			if rec.Copy != MirrorPath(out, p) || len(rec.Changes) == 0 {
+				t.Fatalf("record = %+v, want a copy under %s with changes", rec, out)
+			}
+			if diff := cmp.Diff(c.wantResidual, rec.Residual); diff != "" {
+				t.Errorf("residual checks of the copy (-want +got):\n%s\nchanges: %v", diff, rec.Changes)
+			}
+			b, err := os.ReadFile(rec.Copy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range b[:128] {
+				if c != 0 {
+					t.Fatalf("copy's preamble byte %d is %#x", i, c)
+				}
+			}
+		})
+	}
+}
+
+func TestSanitizeRefusesNestedPayloads(t *testing.T) {
+	s := testScanner(t)
+	p := filepath.Join(t.TempDir(), "deflated.dcm")
+	os.WriteFile(p, cleanFile(t), 0o644)
+	res := s.ScanFile(p)
+	res.Plan = &CleanPlan{TruncateAt: -1, Blocked: "a payload sits inside a sequence item"}
+	rec, err := s.Sanitize(res, t.TempDir())
+	if err != nil || rec.Copy != "" || rec.Skipped == "" {
+		t.Errorf("record %+v, err %v; want skipped, no copy", rec, err)
+	}
+}
+
+func TestQuarantineAndRestore(t *testing.T) {
+	root := t.TempDir()
+	qdir := filepath.Join(t.TempDir(), "q")
+	p := filepath.Join(root, "a", "pedicom.dcm")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, peDICOM(t, false), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	mtime := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)
+	os.Chtimes(p, mtime, mtime)
+	sum := mustHash(t, p)
+	q, err := OpenQuarantine(qdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e, err := q.Move(p, []string{"files.pe-dicom"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("original still there after quarantine: %v", err)
+	}
+	if got := mustHash(t, filepath.Join(qdir, e.Stored)); got != sum {
+		t.Fatalf("stored hash %s, want %s", got, sum)
+	}
+	// A file put back at the original path blocks the restore.
+	os.WriteFile(p, []byte("new"), 0o644)
+	res, err := Restore(filepath.Join(qdir, ManifestName), now)
+	if err != nil || len(res) != 1 || !errors.Is(res[0].Err, ErrRestoreTargetExists) {
+		t.Fatalf("restore over an existing file: %+v, %v", res, err)
+	}
+	os.Remove(p)
+	res, err = Restore(filepath.Join(qdir, ManifestName), now)
+	if err != nil || len(res) != 1 || res[0].Err != nil {
+		t.Fatalf("restore: %+v, %v", res, err)
+	}
+	if got := mustHash(t, p); got != sum {
+		t.Errorf("restored hash %s, want %s", got, sum)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o640 || !st.ModTime().Equal(mtime) {
+		t.Errorf("restored mode %v mtime %v, want 0640 %v", st.Mode().Perm(), st.ModTime(), mtime)
+	}
+	// Restored entries are not restored twice.
+	res, err = Restore(filepath.Join(qdir, ManifestName), now)
+	if err != nil || len(res) != 0 {
+		t.Errorf("second restore: %+v, %v", res, err)
+	}
+}
