@@ -1,6 +1,7 @@
 package ul
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
@@ -139,31 +141,29 @@ func (e *NotDICOMError) Is(target error) bool { return target == ErrNotDICOM }
 
 func (e *NotDICOMError) Unwrap() error { return e.Err }
 
-// frame is one PDU (or read error) handed from the reader goroutine.
-type frame struct {
-	p   pdu.PDU
-	err error
-}
-
 // Association is an established association (or one being established).
 // Its methods are for one goroutine at a time: the DIMSE layer above is
-// the only user. A reader goroutine feeds received PDUs; it ends when the
-// connection closes, which every path out of the association does.
+// the only user. Reads happen in the caller's goroutine, through a buffer,
+// with a deadline from the context; there is no background goroutine, so
+// nothing can outlive the association.
 type Association struct {
 	conn      net.Conn
+	br        *bufio.Reader
 	cfg       Config
 	m         Machine
 	requestor bool
 	sendPDU   uint32 // the largest P-DATA-TF length we send
-	frames    chan frame
 	closed    chan struct{}
 	closeOnce sync.Once
-	readerWG  sync.WaitGroup
 	wbuf      []byte
+	// rbuf is reused for P-DATA-TF bodies: the DIMSE layer copies every
+	// fragment out before it asks for the next PDU.
+	rbuf     []byte
+	lastPoll time.Time
 }
 
 func newAssociation(conn net.Conn, cfg Config, requestor bool) *Association {
-	return &Association{conn: conn, cfg: cfg.WithDefaults(), m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
+	return &Association{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), cfg: cfg.WithDefaults(), m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
 }
 
 // State is the association's current PS3.8 state.
@@ -237,7 +237,7 @@ func classifyIOError(ctx context.Context, err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return fmt.Errorf("%w: %w", ErrConnectionClosed, err)
 	}
 	return err
@@ -250,7 +250,7 @@ func (a *Association) readOne(ctx context.Context, d time.Duration) (pdu.PDU, er
 	if err := a.conn.SetReadDeadline(deadline(ctx, d)); err != nil {
 		return nil, err
 	}
-	rec := &recordingReader{r: a.conn}
+	rec := &recordingReader{r: a.br}
 	h, body, err := pdu.ReadFrame(rec, a.frameLimits(), nil)
 	if err != nil {
 		if errors.Is(err, pdu.ErrUnknownType) || errors.Is(err, pdu.ErrTooLong) {
@@ -289,65 +289,58 @@ func (a *Association) frameLimits() pdu.FrameLimits {
 	return pdu.FrameLimits{MaxAssociate: a.cfg.MaxAssociatePDU, MaxData: a.cfg.MaxPDU}
 }
 
-// startReader runs the goroutine that reads PDUs once the association is
-// established. It hands each PDU over an unbuffered channel, so it never
-// reads ahead by more than one PDU, and it exits when the connection
-// closes or the association is closed.
-func (a *Association) startReader() {
-	a.frames = make(chan frame)
-	a.readerWG.Add(1)
-	go func() {
-		defer a.readerWG.Done()
-		lim := a.frameLimits()
-		for {
-			a.conn.SetReadDeadline(time.Now().Add(a.cfg.ReadTimeout))
-			h, body, err := pdu.ReadFrame(a.conn, lim, nil)
-			var f frame
-			if err != nil {
-				f.err = err
-			} else {
-				// body is fresh for every PDU: the consumer owns it.
-				f.p, f.err = pdu.DecodeBody(h.Type, body, pdu.Limits{MaxItems: a.cfg.MaxItems})
-			}
-			select {
-			case a.frames <- f:
-			case <-a.closed:
-				return
-			}
-			if f.err != nil {
-				return
-			}
-		}
-	}()
-}
-
-// next waits for the next PDU from the reader, the context, or idle.
+// next reads the next PDU, bounded by the context and the idle timeout.
+// A cancelled context interrupts the read.
 func (a *Association) next(ctx context.Context) (pdu.PDU, error) {
-	if a.frames == nil {
-		return nil, ErrClosed
-	}
-	var idle <-chan time.Time
-	if _, ok := ctx.Deadline(); !ok {
-		t := time.NewTimer(a.cfg.ReadTimeout)
-		defer t.Stop()
-		idle = t.C
-	}
 	select {
-	case f, ok := <-a.frames:
-		if !ok {
-			return nil, ErrClosed
-		}
-		if f.err != nil {
-			return nil, f.err
-		}
-		return f.p, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-idle:
-		return nil, fmt.Errorf("%w: no PDU for %s", ErrTimeout, a.cfg.ReadTimeout)
 	case <-a.closed:
 		return nil, ErrClosed
+	default:
 	}
+	stop := a.watch(ctx)
+	defer stop()
+	if err := a.conn.SetReadDeadline(deadline(ctx, a.cfg.ReadTimeout)); err != nil {
+		return nil, classifyIOError(ctx, err)
+	}
+	h, body, err := pdu.ReadFrame(a.br, a.frameLimits(), a.rbuf[:0])
+	if err != nil {
+		if errors.Is(err, pdu.ErrMalformed) || errors.Is(err, pdu.ErrTooLong) {
+			return nil, err
+		}
+		return nil, classifyIOError(ctx, err)
+	}
+	if h.Type == pdu.TypePDataTF && cap(body) > cap(a.rbuf) {
+		a.rbuf = body[:0]
+	}
+	return pdu.DecodeBody(h.Type, body, pdu.Limits{MaxItems: a.cfg.MaxItems})
+}
+
+// pollInterval and pollWait bound what PollPData costs when nothing has
+// arrived: at most one short wait per interval.
+const (
+	pollInterval = 5 * time.Millisecond
+	pollWait     = 200 * time.Microsecond
+)
+
+// ready reports whether a PDU has (started to) arrive, without consuming
+// it and without waiting more than pollWait.
+func (a *Association) ready() (bool, error) {
+	if a.br.Buffered() > 0 {
+		return true, nil
+	}
+	if time.Since(a.lastPoll) < pollInterval {
+		return false, nil
+	}
+	a.lastPoll = time.Now()
+	a.conn.SetReadDeadline(time.Now().Add(pollWait))
+	_, err := a.br.Peek(1)
+	if err == nil {
+		return true, nil
+	}
+	if isTimeout(err) {
+		return false, nil
+	}
+	return false, err
 }
 
 // eventFor maps a received PDU to its PS3.8 event.
@@ -378,10 +371,6 @@ func (a *Association) close() {
 		a.conn.Close()
 	})
 }
-
-// Wait blocks until the reader goroutine has exited (after a close).
-// Tests use it to check that nothing is left running.
-func (a *Association) Wait() { a.readerWG.Wait() }
 
 // sendAbort sends an A-ABORT with a short deadline, ignoring errors: the
 // connection is closed right after whatever happens.

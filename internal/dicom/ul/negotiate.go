@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 )
@@ -62,7 +61,6 @@ func Request(ctx context.Context, conn net.Conn, rq *pdu.AssociateRQ, cfg Config
 		a.m.Fire(Evt3) // AE-3
 		a.sendPDU = sendSize(p.UserInfo.MaxLength, a.cfg)
 		a.wbuf = make([]byte, 0, int(a.sendPDU)+pdu.HeaderLen)
-		a.startReader()
 		return a, p, nil, nil
 	case *pdu.AssociateRJ:
 		a.m.Fire(Evt4) // AE-4: close at once
@@ -132,7 +130,6 @@ func Accept(ctx context.Context, conn net.Conn, cfg Config, decide Decide) (*Ass
 	}
 	a.sendPDU = sendSize(rq.UserInfo.MaxLength, a.cfg)
 	a.wbuf = make([]byte, 0, int(a.sendPDU)+pdu.HeaderLen)
-	a.startReader()
 	return a, rq, nil
 }
 
@@ -140,27 +137,10 @@ func Accept(ctx context.Context, conn net.Conn, cfg Config, decide Decide) (*Ass
 // transport, discarding what it sends (AA-6), then return so the caller
 // closes (AR-5 or, on expiry, AA-2).
 func (a *Association) waitPeerClose(ctx context.Context) {
-	end := deadline(ctx, a.cfg.ARTIM)
-	if a.frames != nil {
-		t := time.NewTimer(time.Until(end))
-		defer t.Stop()
-		for {
-			select {
-			case f := <-a.frames:
-				if f.err != nil {
-					return
-				}
-			case <-t.C:
-				return
-			case <-a.closed:
-				return
-			}
-		}
-	}
-	a.conn.SetReadDeadline(end)
+	a.conn.SetReadDeadline(deadline(ctx, a.cfg.ARTIM))
 	var buf [512]byte
 	for {
-		if _, err := a.conn.Read(buf[:]); err != nil {
+		if _, err := a.br.Read(buf[:]); err != nil {
 			return
 		}
 	}

@@ -63,17 +63,19 @@ func (a *Association) ReadPData(ctx context.Context) (*pdu.PDataTF, error) {
 // PollPData is ReadPData without waiting: it returns nil, nil when no PDU
 // has arrived. The SCP uses it to notice a C-CANCEL between responses.
 func (a *Association) PollPData(ctx context.Context) (*pdu.PDataTF, error) {
-	if a.frames == nil {
-		return nil, ErrClosed
-	}
 	select {
-	case f := <-a.frames:
-		return a.received(ctx, f.p, f.err)
 	case <-a.closed:
 		return nil, ErrClosed
 	default:
+	}
+	ok, err := a.ready()
+	if err != nil {
+		return a.received(ctx, nil, err)
+	}
+	if !ok {
 		return nil, nil
 	}
+	return a.ReadPData(ctx)
 }
 
 func (a *Association) received(ctx context.Context, p pdu.PDU, err error) (*pdu.PDataTF, error) {
@@ -202,11 +204,9 @@ func (a *Association) Abort() {
 	a.close()
 }
 
-// Close closes the transport without any PDU and waits for the reader to
-// exit. Use Release or Abort first; Close is the last resort.
+// Close closes the transport without any PDU. Use Release or Abort first; Close is the last resort.
 func (a *Association) Close() error {
 	a.close()
-	a.readerWG.Wait()
 	return nil
 }
 

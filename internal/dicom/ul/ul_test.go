@@ -100,7 +100,7 @@ func checkGoroutines(t *testing.T, before int) {
 
 func pair(t *testing.T, scuCfg, scpCfg Config) (*Association, *Association) {
 	t.Helper()
-	c1, c2 := net.Pipe()
+	c1, c2 := tcpPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var acc *Association
@@ -405,4 +405,29 @@ func TestSendSize(t *testing.T) {
 			t.Errorf("sendSize(%d) = %d, want %d", tt.peer, got, tt.want)
 		}
 	}
+}
+
+// tcpPair returns both ends of a loopback TCP connection: unlike net.Pipe,
+// TCP buffers, so both sides may write at once (release collisions).
+func tcpPair(t *testing.T) (net.Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	acc := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		acc <- c
+	}()
+	c1, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := <-acc
+	if c2 == nil {
+		t.Fatal("accept failed")
+	}
+	return c1, c2
 }
