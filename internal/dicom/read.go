@@ -530,13 +530,15 @@ func (r *reader) readElements(ds *DataSet, off int64, sc scope) int64 {
 			return off
 		}
 		if !first {
+			// Not an element but junk (or a payload) after the data set: a
+			// tag going backwards to zero or without a VR, or no VR after
+			// the pixel data.
+			if sc.top && ((tag < last && tag == 0) || (sc.sx.explicit && !isVRBytes(b[4], b[5]) && (tag < last || last >= TagPixelData))) {
+				r.anomaly(AnomalyTrailingData, off, 0, fmt.Sprintf("%d bytes after the data set", r.src.size-off))
+				return r.src.size
+			}
 			switch {
 			case tag < last:
-				if sc.top && (tag == 0 || (sc.sx.explicit && !isVRBytes(b[4], b[5]))) {
-					// Not an element: junk (or a payload) after the data set.
-					r.anomaly(AnomalyTrailingData, off, 0, fmt.Sprintf("%d bytes after the data set", r.src.size-off))
-					return r.src.size
-				}
 				r.anomaly(AnomalyOutOfOrder, off, tag, "element out of order after "+last.String())
 			case tag == last:
 				r.anomaly(AnomalyDuplicate, off, tag, "element appears twice")

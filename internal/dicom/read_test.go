@@ -100,6 +100,7 @@ func TestAnomalies(t *testing.T) {
 		{"decompression bomb", concat(metaOnly(t, DeflatedExplicitVRLittleEndian), bomb.Bytes()), ReadOptions{}, []AnomalyKind{AnomalyLimit}},
 		{"fragment runs past the end", concat(metaOnly(t, "1.2.840.10008.1.2.4.50"), rawLongHeader(TagPixelData, "OB", UndefinedLength), itemHeader(0), itemHeader(1000), []byte{1, 2}), ReadOptions{}, []AnomalyKind{AnomalyTruncated}},
 		{"unknown transfer syntax", metaOnly(t, "1.2.3.4"), ReadOptions{}, []AnomalyKind{AnomalyUnknownTransferSyntax}},
+		{"payload after the pixel data", concat(lei, rawElement(TagPixelData, "OW", []byte{1, 2, 3, 4}), []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")), ReadOptions{}, []AnomalyKind{AnomalyTrailingData}},
 		{"bytes after the deflate stream", concat(mustRead(t, "deflated.dcm"), []byte("MZpayload")), ReadOptions{}, []AnomalyKind{AnomalyTrailingData}},
 	}
 	for _, tt := range tests {
