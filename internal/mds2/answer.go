@@ -90,6 +90,14 @@ func NormalizeAnswer(s string) (v Value, note string, ok bool) {
 	}
 	prefixEnd := len(rest) - len(strings.TrimLeft(rest, separators))
 	prefix, body := rest[:prefixEnd], strings.TrimSpace(rest[prefixEnd:])
+	// "No default accounts" or "No remote access" is a sentence about the
+	// device, not the answer No to the question: without punctuation after
+	// "No" there is no telling which it is.
+	if v == ValueNo && body != "" && strings.TrimSpace(prefix) == "" {
+		if r, _ := utf8.DecodeRuneInString(body); unicode.IsLetter(r) {
+			return "", "", false
+		}
+	}
 	if strings.Contains(prefix, "(") && strings.HasSuffix(body, ")") {
 		body = strings.TrimSpace(strings.TrimSuffix(body, ")"))
 	}

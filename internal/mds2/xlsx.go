@@ -533,7 +533,9 @@ func readAnswers(f *excelize.File, g *sheetGrid, cat *Catalogue, cols columns, p
 			} else {
 				a.Value, a.Text = ValueUnreadable, raw
 				reason := fmt.Sprintf("answer %q is not Yes, No or N/A", clip(oneLine(raw), 80))
-				if strings.HasPrefix(strings.ToLower(raw), "see note") {
+				if lower := strings.ToLower(raw); strings.HasPrefix(lower, "no ") && !strings.HasPrefix(lower, "no -") {
+					reason = fmt.Sprintf("answer %q reads as a sentence about the device, not as Yes, No or N/A", clip(oneLine(raw), 80))
+				} else if strings.HasPrefix(lower, "see note") {
 					reason = fmt.Sprintf("answer %q points to a note instead of Yes, No or N/A; read the note in the form", clip(oneLine(raw), 80))
 				}
 				p.Problems = append(p.Problems, Problem{QuestionID: id, Row: r + 1, Reason: reason})
