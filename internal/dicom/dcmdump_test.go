@@ -163,8 +163,22 @@ func flatten(ds *DataSet, depth int, lines []dumpLine) []dumpLine {
 	return lines
 }
 
-// Justified differences with dcmdump, by file base name: what DCMTK shows
-// that we do not, or the other way round, and why.
+// Justified differences with dcmdump. Systematic ones are normalised before
+// comparing, each where it is done:
+//   - encapsulated pixel data: DCMTK shows OB whatever VR the file has
+//     (693_J2KI.dcm says OW); we keep the VR as read (flatten).
+//   - UN of undefined length: DCMTK shows SQ (CP-246); we keep UN with its
+//     items (flatten).
+//   - odd lengths: DCMTK shows the length padded to even; we keep the length
+//     on the wire and report odd-length (lengthString).
+//   - duplicated tags: DCMTK keeps one element; we keep both and report
+//     duplicate-element (winter.dcm; flatten).
+//   - VR spellings: DCMTK's "??" (unknown tag in implicit VR) is our UN, its
+//     "up" (DICOMDIR offsets) our UL (normalise).
+//   - files dcmdump cannot read (no_meta.dcm and three more) are not
+//     compared; we must only not panic on them.
+//
+// Per-file differences beyond those go here, by base name, with the reason.
 var dcmdumpDifferences = map[string]string{}
 
 // normalise maps DCMTK's spellings to ours where both mean the same.
