@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -76,6 +77,23 @@ func FuzzParseCSF(f *testing.F) {
 			ResolveCSF11(c, s.ID)
 		}
 	})
+}
+
+// A cancelled context ends the interview without waiting for input.
+func TestInterviewCancel(t *testing.T) {
+	c := mustLoad(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := Interview(ctx, c, pr, io.Discard, nil, nil)
+		errc <- err
+	}()
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("Interview after cancel = %v, want context.Canceled", err)
+	}
 }
 
 // FuzzInterview: any typed input ends the interview without panicking and

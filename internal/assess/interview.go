@@ -33,9 +33,9 @@ func Interview(ctx context.Context, c *Content, in io.Reader, out io.Writer, bas
 			a.Answers[k] = v
 		}
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 1024), maxLine)
-	iv := &interviewer{ctx: ctx, sc: sc, out: out, q: c.Questions}
+	iv := &interviewer{ctx: ctx, out: out, q: c.Questions, lines: make(chan string), done: make(chan struct{})}
+	defer close(iv.done)
+	go iv.read(in)
 	save := func() error {
 		if progress == nil {
 			return nil
@@ -102,26 +102,53 @@ func shortGrade(g Grade) string {
 }
 
 type interviewer struct {
-	ctx context.Context
-	sc  *bufio.Scanner
-	out io.Writer
-	q   *Questions
+	ctx   context.Context
+	out   io.Writer
+	q     *Questions
+	lines chan string   // typed lines; closed at end of input
+	done  chan struct{} // closed when the interview returns
+	err   error         // read error, set before lines is closed
 }
 
-// line reads one answer; io.EOF and "q" end the session.
+// read feeds typed lines to the interview. It runs in its own goroutine so
+// that Ctrl-C (a cancelled ctx) ends the interview at once instead of after
+// the next Enter.
+func (iv *interviewer) read(in io.Reader) {
+	defer close(iv.lines)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 1024), maxLine)
+	for sc.Scan() {
+		select {
+		case iv.lines <- sc.Text():
+		case <-iv.done:
+			return
+		}
+	}
+	iv.err = sc.Err()
+}
+
+// line reads one answer; end of input and "q" end the session.
 func (iv *interviewer) line(prompt string) (string, error) {
 	if err := iv.ctx.Err(); err != nil {
 		return "", err
 	}
 	fmt.Fprint(iv.out, prompt)
-	if !iv.sc.Scan() {
+	var text string
+	select {
+	case <-iv.ctx.Done():
 		fmt.Fprintln(iv.out)
-		if err := iv.sc.Err(); err != nil {
-			return "", fmt.Errorf("read answer: %w", err)
+		return "", iv.ctx.Err()
+	case l, ok := <-iv.lines:
+		if !ok {
+			fmt.Fprintln(iv.out)
+			if iv.err != nil {
+				return "", fmt.Errorf("read answer: %w", iv.err)
+			}
+			return "", ErrQuit
 		}
-		return "", ErrQuit
+		text = l
 	}
-	s := strings.TrimSpace(iv.sc.Text())
+	s := strings.TrimSpace(text)
 	if strings.EqualFold(s, "q") || strings.EqualFold(s, "quit") {
 		return "", ErrQuit
 	}
