@@ -239,3 +239,31 @@ func TestDetectOS(t *testing.T) {
 		})
 	}
 }
+
+func TestEndOfSupportFromHeader(t *testing.T) {
+	m := model(t)
+	for _, tc := range []struct {
+		eos  string
+		want bool
+	}{
+		{"2027-06-30", true},
+		{"06/30/2035", false},
+		{"46934", true}, // an Excel serial day number: 2028-07-01
+	} {
+		t.Run(tc.eos, func(t *testing.T) {
+			f := mds2test.Standard(m.Catalogue, mds2test.Fixtures()["ct-strong"], mds2test.Good(m))
+			f.DeviceBlock = append(f.DeviceBlock, [2]string{"End of support date:", tc.eos})
+			p, err := mds2.Read(formBytes(t, f), "eos.xlsx", m.Catalogue, mds2.DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, rf := range mds2.RedFlags(p, m, testNow) {
+				got = got || rf.ID == mds2.FlagEndOfSupportNotice
+			}
+			if got != tc.want {
+				t.Errorf("end of support %q (read as %q): flag %v, want %v", tc.eos, p.Device.EndOfSupport, got, tc.want)
+			}
+		})
+	}
+}
