@@ -21,9 +21,6 @@ const (
 	FormatHTML     Format = "html"
 )
 
-// Formats lists the supported formats.
-var formatNames = []Format{FormatTable, FormatMarkdown, FormatJSON, FormatHTML}
-
 // ParseFormat reads a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(s) {
@@ -36,11 +33,7 @@ func ParseFormat(s string) (Format, error) {
 	case "html":
 		return FormatHTML, nil
 	}
-	names := make([]string, len(formatNames))
-	for i, f := range formatNames {
-		names[i] = string(f)
-	}
-	return "", fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
+	return "", fmt.Errorf("unknown format %q (want terminal, markdown, json or html)", s)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -141,7 +141,7 @@ func (w *Weights) EquipmentTypes() []string {
 	return out
 }
 
-// Equipment returns the entry for a type name.
+// For returns the equipment entry for a type name.
 func (w *Weights) For(typ string) (Equipment, bool) {
 	for _, e := range w.Equipment {
 		if strings.EqualFold(e.Type, typ) {
