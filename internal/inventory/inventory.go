@@ -96,7 +96,7 @@ func (s Service) Key() string { return fmt.Sprintf("%s:%d/%s", s.Host, s.Port, s
 type Evidence struct {
 	Probe    string    `json:"probe"`              // which probe observed it
 	Observed string    `json:"observed"`           // what was seen, in words; never patient data
-	At       time.Time `json:"at,omitempty"`       // when
+	At       time.Time `json:"at,omitzero"`        // when
 	Data     string    `json:"data,omitempty"`     // machine-readable detail (status codes, counts)
 	Artifact string    `json:"artifact,omitempty"` // file path or similar locator
 }
