@@ -359,6 +359,30 @@ func TestLargeFileBoundedMemory(t *testing.T) {
 	}
 }
 
+// TestSkippedValuesReadLittle: skipping many large values reads little more
+// than their headers (no full window per value).
+func TestSkippedValuesReadLittle(t *testing.T) {
+	head := metaOnly(t, ExplicitVRLittleEndian)
+	var body []byte
+	for i := range 200 {
+		body = append(body, rawLongHeader(NewTag(0x0009, uint16(0x1000+i)), "OB", 100_000)...)
+		body = append(body, make([]byte, 100_000)...)
+	}
+	body = append(rawElement(0x00090010, "LO", []byte("TEST")), body...)
+	in := concat(head, body)
+	src := &sparseFile{head: in, size: int64(len(in))}
+	f, err := Read(src, src.size, ReadOptions{SkipLargerThan: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.DataSet.Elements); got != 201 {
+		t.Fatalf("read %d elements, want 201", got)
+	}
+	if src.read > 200*2*firstChunk {
+		t.Errorf("read %d bytes to skip 200 values (file %d bytes)", src.read, len(in))
+	}
+}
+
 func TestClassifyPreamble(t *testing.T) {
 	tests := []struct {
 		magic string

@@ -42,6 +42,11 @@ func (s *source) bytes(off int64, n int) ([]byte, error) {
 	if s.r == nil {
 		return nil, errShort
 	}
+	if off > s.base+int64(len(s.buf)) {
+		// A gap: values were skipped. Start small again, or every skipped
+		// value would cost a full-size window read for the next header.
+		s.chunk = firstChunk
+	}
 	want := n
 	if want < s.chunk {
 		want = s.chunk
