@@ -241,3 +241,41 @@ func TestMds2Verify(t *testing.T) {
 		t.Errorf("mds2-verify runs: %v %v", runs, err)
 	}
 }
+
+func TestMds2ImportJSONAndStrict(t *testing.T) {
+	dir := t.TempDir()
+	m, err := mds2.LoadModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mds2test.Fixtures()["ct-strong"]
+	d.Answers = map[string]string{"AUTH-1": "Optional"}
+	path := filepath.Join(dir, "odd.xlsx")
+	if err := mds2test.WriteFile(path, mds2test.Standard(m.Catalogue, d, mds2test.Good(m))); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runMds2(t, "", "import", "--no-db", "--format", "json", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Schema   string          `json:"schema"`
+		Profiles []*mds2.Profile `json:"profiles"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != "pacsguard.mds2/v1" || len(doc.Profiles) != 1 || doc.Profiles[0].Value("AUTH-1") != mds2.ValueUnreadable {
+		t.Errorf("schema %q, %d profiles", doc.Schema, len(doc.Profiles))
+	}
+	if code, _, _ := runMds2(t, "", "import", "--no-db", "--strict", path); code != ExitFindings {
+		t.Errorf("--strict exit %d, want 1", code)
+	}
+	db := filepath.Join(dir, "p.db")
+	if code, _, errs := runMds2(t, db, "compare", "nobody/nothing", "--equipment", "ct"); code != ExitUsage || !strings.Contains(errs, "no such file or stored device") {
+		t.Errorf("unknown device: exit %d, %s", code, errs)
+	}
+	if code, out, _ := runMds2(t, db, "list"); code != ExitOK || !strings.Contains(out, "No MDS2 profiles stored") {
+		t.Errorf("empty list: exit %d, %s", code, out)
+	}
+}
