@@ -207,18 +207,23 @@ func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
 	// an answer over several rows ("N/A" for a whole sub-section) or a note
 	// over several columns. Copy the value into every cell of the range,
 	// within a budget so that many huge ranges cannot make this quadratic.
-	merges, err := f.GetMergeCells(sheet)
+	// Values come from the grid already read: asking excelize for each
+	// range's value costs a lookup per range, and ranges are unbounded.
+	merges, err := f.GetMergeCells(sheet, true)
 	if err != nil {
 		return nil, err
 	}
 	budget := lim.MaxRows * lim.MaxCols
-	for _, m := range merges {
+	for i, m := range merges {
+		if i >= maxMerges {
+			break
+		}
 		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
 		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
 		if err1 != nil || err2 != nil || c2 < c1 || r2 < r1 {
 			continue
 		}
-		v := cleanCell(m.GetCellValue())
+		v := g.cell(r1-1, c1-1)
 		if v == "" {
 			continue
 		}
@@ -236,6 +241,10 @@ func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
 	}
 	return g, nil
 }
+
+// maxMerges bounds the merged ranges applied per sheet; a form has a few
+// dozen.
+const maxMerges = 10000
 
 // cleanCell trims a cell, drops invalid UTF-8 and caps its length.
 func cleanCell(s string) string {
