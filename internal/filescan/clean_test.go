@@ -2,6 +2,7 @@ package filescan
 
 import (
 	"errors"
+	ft "github.com/pacsguard/pacsguard/internal/filescan/filescantest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,11 +30,11 @@ func TestSanitizeLeavesOriginalsAndCleansCopies(t *testing.T) {
 		wantResidual []string
 		wantSkipped  bool
 	}{
-		{"pedicom.dcm", peDICOM(t, false), nil, false},
-		{"elf.dcm", withPreamble(t, elfHeader()), nil, false},
-		{"payload.dcm", withPrivate(t, "OB", append(zipBytes(), make([]byte, 100<<10)...)), nil, false},
-		{"trail-elf.dcm", append(cleanFile(t), elfHeader()...), nil, false},
-		{"trunc.dcm", func() []byte { b := withPreamble(t, elfHeader()); return b[:len(b)-100] }(), []string{"files.truncated"}, false},
+		{"pedicom.dcm", ft.PEDICOM(false), nil, false},
+		{"elf.dcm", ft.WithPreamble(ft.ELFHeader()), nil, false},
+		{"payload.dcm", ft.WithPrivate("OB", append(ft.ZIPBytes(), make([]byte, 100<<10)...)), nil, false},
+		{"trail-elf.dcm", append(ft.CleanFile(), ft.ELFHeader()...), nil, false},
+		{"trunc.dcm", func() []byte { b := ft.WithPreamble(ft.ELFHeader()); return b[:len(b)-100] }(), []string{"files.truncated"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -75,7 +76,7 @@ func TestSanitizeLeavesOriginalsAndCleansCopies(t *testing.T) {
 func TestSanitizeRefusesNestedPayloads(t *testing.T) {
 	s := testScanner(t)
 	p := filepath.Join(t.TempDir(), "deflated.dcm")
-	os.WriteFile(p, cleanFile(t), 0o644)
+	os.WriteFile(p, ft.CleanFile(), 0o644)
 	res := s.ScanFile(p)
 	res.Plan = &CleanPlan{TruncateAt: -1, Blocked: "a payload sits inside a sequence item"}
 	rec, err := s.Sanitize(res, t.TempDir())
@@ -89,7 +90,7 @@ func TestQuarantineAndRestore(t *testing.T) {
 	qdir := filepath.Join(t.TempDir(), "q")
 	p := filepath.Join(root, "a", "pedicom.dcm")
 	os.MkdirAll(filepath.Dir(p), 0o755)
-	if err := os.WriteFile(p, peDICOM(t, false), 0o640); err != nil {
+	if err := os.WriteFile(p, ft.PEDICOM(false), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	mtime := time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC)

@@ -3,6 +3,7 @@ package filescan
 import (
 	"context"
 	"fmt"
+	ft "github.com/pacsguard/pacsguard/internal/filescan/filescantest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,10 +19,10 @@ func archive(t *testing.T, dir string, n int) {
 		t.Fatal(err)
 	}
 	for i := range n {
-		ds := cleanDataSet()
+		ds := ft.CleanDataSet()
 		px := ds.Find(0x7FE00010)
 		px.Value[0] = byte(i) // every file different
-		if err := os.WriteFile(filepath.Join(dir, "SERIES", fmt.Sprintf("IM%04d.dcm", i)), writeDICOM(t, [128]byte{}, ds), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "SERIES", fmt.Sprintf("IM%04d.dcm", i)), ft.WriteDICOM([128]byte{}, ds), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,9 +82,9 @@ func TestVerifyReportsEveryChangeAndRaisesTheAlarm(t *testing.T) {
 		}
 	}
 	// Encrypt in place (same size, random bytes).
-	must(os.WriteFile(p("IM0000.dcm"), randomBytes(10, int(size("IM0000.dcm"))), 0o644))
+	must(os.WriteFile(p("IM0000.dcm"), ft.RandomBytes(10, int(size("IM0000.dcm"))), 0o644))
 	// Encrypt and rename with a known extension.
-	must(os.WriteFile(p("IM0001.dcm"), randomBytes(11, int(size("IM0001.dcm"))), 0o644))
+	must(os.WriteFile(p("IM0001.dcm"), ft.RandomBytes(11, int(size("IM0001.dcm"))), 0o644))
 	must(os.Rename(p("IM0001.dcm"), p("IM0001.dcm.locked")))
 	// Rename with an unknown extension, same size.
 	must(os.Rename(p("IM0002.dcm"), p("IM0002.dcm.x7k2q")))
@@ -97,7 +98,7 @@ func TestVerifyReportsEveryChangeAndRaisesTheAlarm(t *testing.T) {
 	// Overwrite with text: no longer DICOM, not encrypted.
 	must(os.WriteFile(p("IM0005.dcm"), []byte("overwritten by mistake\n"), 0o644))
 	// New files: an image and two ransom notes.
-	must(os.WriteFile(p("IM0100.dcm"), cleanFile(t), 0o644))
+	must(os.WriteFile(p("IM0100.dcm"), ft.CleanFile(), 0o644))
 	must(os.WriteFile(filepath.Join(root, "README_TO_RESTORE.html"), []byte("<html>pay</html>"), 0o644))
 	must(os.WriteFile(p("readme.txt"), []byte("pay"), 0o644))
 

@@ -133,7 +133,7 @@ func Walk(ctx context.Context, roots []string, follow bool, visit func(Entry, er
 
 // Item is a scanned file with the root it came from.
 type Item struct {
-	Entry
+	Root string
 	Result
 }
 
@@ -155,7 +155,7 @@ func Sweep(ctx context.Context, s *Scanner, roots []string, opts WalkOptions, ha
 		walkStats, walkErr = Walk(ctx, roots, opts.FollowSymlinks, func(e Entry, err error) {
 			if err != nil {
 				select {
-				case results <- Item{Entry: e, Result: Result{Path: e.Path, Err: err}}:
+				case results <- Item{Root: e.Root, Result: Result{Path: e.Path, Err: err}}:
 				case <-ctx.Done():
 				}
 				return
@@ -175,7 +175,7 @@ func Sweep(ctx context.Context, s *Scanner, roots []string, opts WalkOptions, ha
 				if ctx.Err() != nil {
 					continue
 				}
-				results <- Item{Entry: e, Result: s.ScanFile(e.Path)}
+				results <- Item{Root: e.Root, Result: s.ScanFile(e.Path)}
 			}
 		}()
 	}

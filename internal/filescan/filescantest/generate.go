@@ -1,4 +1,6 @@
-package filescan
+// Package filescantest is the project's own generator of malicious DICOM
+// variants, for the tests of pacsguard files and its benchmark.
+package filescantest
 
 // The project's own generator of malicious variants. Every variant starts
 // from one clean synthetic image written by the codec's writer; the
@@ -11,7 +13,6 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"strconv"
-	"testing"
 
 	"github.com/pacsguard/pacsguard/internal/dicom"
 )
@@ -22,12 +23,12 @@ const (
 )
 
 var (
-	tagPrivateCreator9 = dicom.NewTag(0x0009, 0x0011)
-	tagPrivatePayload9 = dicom.NewTag(0x0009, 0x1110)
+	TagPrivateCreator9 = dicom.NewTag(0x0009, 0x0011)
+	TagPrivatePayload9 = dicom.NewTag(0x0009, 0x1110)
 )
 
-// cleanDataSet is a small synthetic image (no real patient data).
-func cleanDataSet(extra ...*dicom.Element) *dicom.DataSet {
+// CleanDataSet is a small synthetic image (no real patient data).
+func CleanDataSet(extra ...*dicom.Element) *dicom.DataSet {
 	ds := &dicom.DataSet{}
 	ds.Set(dicom.NewString(dicom.TagSOPClassUID, dicom.VRUI, testSOPClass))
 	ds.Set(dicom.NewString(dicom.TagSOPInstanceUID, dicom.VRUI, testUIDRoot+"1"))
@@ -53,9 +54,8 @@ func cleanDataSet(extra ...*dicom.Element) *dicom.DataSet {
 	return ds
 }
 
-// writeDICOM encodes a Part 10 file with the given preamble.
-func writeDICOM(t testing.TB, preamble [128]byte, ds *dicom.DataSet) []byte {
-	t.Helper()
+// WriteDICOM encodes a Part 10 file with the given preamble.
+func WriteDICOM(preamble [128]byte, ds *dicom.DataSet) []byte {
 	f := &dicom.File{
 		Preamble:       preamble,
 		Meta:           dicom.NewFileMeta(testSOPClass, testUIDRoot+"1", dicom.ExplicitVRLittleEndian),
@@ -63,13 +63,11 @@ func writeDICOM(t testing.TB, preamble [128]byte, ds *dicom.DataSet) []byte {
 		TransferSyntax: dicom.ExplicitVRLittleEndian,
 	}
 	var b bytes.Buffer
-	if err := dicom.WriteFile(&b, f); err != nil {
-		t.Fatal(err)
-	}
+	must(dicom.WriteFile(&b, f))
 	return b.Bytes()
 }
 
-func cleanFile(t testing.TB) []byte { return writeDICOM(t, [128]byte{}, cleanDataSet()) }
+func CleanFile() []byte { return WriteDICOM([128]byte{}, CleanDataSet()) }
 
 func preambleOf(b []byte) [128]byte {
 	var p [128]byte
@@ -77,9 +75,9 @@ func preambleOf(b []byte) [128]byte {
 	return p
 }
 
-// dosHeader is a 64-byte DOS header with e_lfanew set, followed by the
+// DOSHeader is a 64-byte DOS header with e_lfanew set, followed by the
 // usual stub text (as linkers write it), cut to fit the preamble.
-func dosHeader(lfanew uint32) [128]byte {
+func DOSHeader(lfanew uint32) [128]byte {
 	var p [128]byte
 	copy(p[:], "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
 	binary.LittleEndian.PutUint32(p[60:], lfanew)
@@ -87,9 +85,9 @@ func dosHeader(lfanew uint32) [128]byte {
 	return p
 }
 
-// peHeader is "PE\0\0", an i386 COFF header, a PE32 optional header and one
+// PEHeader is "PE\0\0", an i386 COFF header, a PE32 optional header and one
 // section header: the part of a PE that PE-DICOM moves into an element.
-func peHeader() []byte {
+func PEHeader() []byte {
 	var b bytes.Buffer
 	b.WriteString("PE\x00\x00")
 	coff := make([]byte, 20)
@@ -109,7 +107,7 @@ func peHeader() []byte {
 	return b.Bytes()
 }
 
-func elfHeader() []byte {
+func ELFHeader() []byte {
 	h := make([]byte, 64)
 	copy(h, "\x7fELF\x02\x01\x01")
 	binary.LittleEndian.PutUint16(h[16:], 2)    // ET_EXEC
@@ -117,29 +115,23 @@ func elfHeader() []byte {
 	return h
 }
 
-func zipBytes() []byte {
+func ZIPBytes() []byte {
 	// A local file header of an empty stored file named "a".
 	return []byte("PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00a")
 }
 
-// peDICOM builds the full PE-DICOM layout: DOS header in the preamble,
+// PEDICOM builds the full PE-DICOM layout: DOS header in the preamble,
 // the PE header in private element (0009,1110) with its private creator,
 // and e_lfanew fixed up to point at the element's value.
-func peDICOM(t testing.TB, zeroPreamble bool) []byte {
-	t.Helper()
-	ds := cleanDataSet(
-		dicom.NewString(tagPrivateCreator9, dicom.VRLO, "PACSGUARD TEST"),
-		dicom.NewBytes(tagPrivatePayload9, dicom.VROB, peHeader()),
+func PEDICOM(zeroPreamble bool) []byte {
+	ds := CleanDataSet(
+		dicom.NewString(TagPrivateCreator9, dicom.VRLO, "PACSGUARD TEST"),
+		dicom.NewBytes(TagPrivatePayload9, dicom.VROB, PEHeader()),
 	)
-	b := writeDICOM(t, dosHeader(0), ds)
+	b := WriteDICOM(DOSHeader(0), ds)
 	f, err := dicom.Read(bytes.NewReader(b), int64(len(b)), dicom.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := f.DataSet.Find(tagPrivatePayload9)
-	if e == nil {
-		t.Fatal("payload element not written")
-	}
+	must(err)
+	e := f.DataSet.Find(TagPrivatePayload9)
 	binary.LittleEndian.PutUint32(b[60:], uint32(e.ValueOffset))
 	if zeroPreamble {
 		clear(b[:128])
@@ -147,29 +139,29 @@ func peDICOM(t testing.TB, zeroPreamble bool) []byte {
 	return b
 }
 
-func withPreamble(t testing.TB, p []byte) []byte {
+func WithPreamble(p []byte) []byte {
 	var pre [128]byte
 	copy(pre[:], p)
-	return writeDICOM(t, pre, cleanDataSet())
+	return WriteDICOM(pre, CleanDataSet())
 }
 
-func withPrivate(t testing.TB, vr dicom.VR, payload []byte) []byte {
-	return writeDICOM(t, [128]byte{}, cleanDataSet(
+func WithPrivate(vr dicom.VR, payload []byte) []byte {
+	return WriteDICOM([128]byte{}, CleanDataSet(
 		dicom.NewString(dicom.NewTag(0x0011, 0x0010), dicom.VRLO, "PACSGUARD TEST"),
 		dicom.NewBytes(dicom.NewTag(0x0011, 0x1001), vr, payload),
 	))
 }
 
-func withDocument(t testing.TB, mime string, doc []byte) []byte {
-	return writeDICOM(t, [128]byte{}, cleanDataSet(
+func WithDocument(mime string, doc []byte) []byte {
+	return WriteDICOM([128]byte{}, CleanDataSet(
 		dicom.NewString(dicom.NewTag(0x0042, 0x0012), dicom.VRLO, mime),
 		dicom.NewBytes(dicom.NewTag(0x0042, 0x0011), dicom.VROB, doc),
 	))
 }
 
-// pdfWith is a minimal PDF whose catalog has the given extra entries;
+// PDFWith is a minimal PDF whose catalog has the given extra entries;
 // padding makes it larger than the scanner loads at once.
-func pdfWith(entries string, padding int) []byte {
+func PDFWith(entries string, padding int) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
 	b.WriteString("2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n")
@@ -180,7 +172,7 @@ func pdfWith(entries string, padding int) []byte {
 	return b.Bytes()
 }
 
-func randomBytes(seed uint64, n int) []byte {
+func RandomBytes(seed uint64, n int) []byte {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	b := make([]byte, n)
 	for i := range b {
@@ -189,7 +181,7 @@ func randomBytes(seed uint64, n int) []byte {
 	return b
 }
 
-func dicomdirWith(t testing.TB, ids ...string) []byte {
+func DICOMDIRWith(ids ...string) []byte {
 	var items []*dicom.DataSet
 	for _, id := range ids {
 		it := &dicom.DataSet{}
@@ -206,23 +198,29 @@ func dicomdirWith(t testing.TB, ids ...string) []byte {
 		TransferSyntax: dicom.ExplicitVRLittleEndian,
 	}
 	var b bytes.Buffer
-	if err := dicom.WriteFile(&b, f); err != nil {
-		t.Fatal(err)
-	}
+	must(dicom.WriteFile(&b, f))
 	return b.Bytes()
 }
 
-// appendRaw adds hand-made element bytes after a clean data set (they sort
+// AppendRaw adds hand-made element bytes after a clean data set (they sort
 // after pixel data by tag, so the file stays in order).
-func appendRaw(t testing.TB, raw []byte) []byte {
-	return append(cleanFile(t), raw...)
+func AppendRaw(raw []byte) []byte {
+	return append(CleanFile(), raw...)
 }
 
-func explicitHeader(tag dicom.Tag, vr string, length uint32) []byte {
+func ExplicitHeader(tag dicom.Tag, vr string, length uint32) []byte {
 	b := make([]byte, 12)
 	binary.LittleEndian.PutUint16(b[0:], tag.Group())
 	binary.LittleEndian.PutUint16(b[2:], tag.Element())
 	copy(b[4:], vr)
 	binary.LittleEndian.PutUint32(b[8:], length)
 	return b
+}
+
+// must stops the generator on an encoder error: the inputs are fixed, so
+// an error is a bug in the generator or the codec, not a test outcome.
+func must(err error) {
+	if err != nil {
+		panic("filescantest: " + err.Error())
+	}
 }
