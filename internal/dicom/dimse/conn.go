@@ -17,9 +17,14 @@ type Conn struct {
 	msgID   uint16
 }
 
-// NewConn wraps an established association.
+// NewConn wraps an established association. The data of a message it
+// returns is valid until the next ReadMessage or PollMessage: the buffer is
+// reused, which saves an allocation and a copy per large message. Callers
+// that keep data (an archive) copy it.
 func NewConn(a *ul.Association, caps Caps) *Conn {
-	return &Conn{assoc: a, r: NewReassembler(caps)}
+	r := NewReassembler(caps)
+	r.Reuse = true
+	return &Conn{assoc: a, r: r}
 }
 
 // Association is the underlying association.

@@ -179,3 +179,24 @@ func nonLast(ctx uint8, n int, control ...uint8) []pdu.PDV {
 	}
 	return out
 }
+
+func TestReassemblyReuse(t *testing.T) {
+	cmd, _ := EncodeCommand(&Command{CommandField: CStoreRQ, MessageID: 1, AffectedSOPClassUID: "1.2", CommandDataSetType: HasDataSet})
+	r := NewReassembler(Caps{})
+	r.Reuse = true
+	for i, data := range [][]byte{{}, bytes.Repeat([]byte{1}, 5000), {}, bytes.Repeat([]byte{2}, 300)} {
+		var got *Message
+		for _, v := range append(Fragment(1, true, cmd, 100), Fragment(1, false, data, 1000)...) {
+			m, err := r.Add(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m != nil {
+				got = m
+			}
+		}
+		if got == nil || got.Data == nil || !bytes.Equal(got.Data, data) {
+			t.Errorf("message %d: data %v, want %d bytes (non-nil)", i, got, len(data))
+		}
+	}
+}

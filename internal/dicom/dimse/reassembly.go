@@ -52,6 +52,11 @@ var (
 // the command and data it holds, so a peer that never sets the "last"
 // bit is cut off at the cap.
 type Reassembler struct {
+	// Reuse lets the reassembler reuse a message's data buffer for the
+	// next message: Message.Data is then valid only until the next Add.
+	// dimse.Conn turns it on; a caller that keeps messages must not.
+	Reuse     bool
+	spare     []byte
 	caps      Caps
 	inMessage bool
 	ctxID     uint8
@@ -103,7 +108,24 @@ func (r *Reassembler) Add(v pdu.PDV) (*Message, error) {
 	}
 	if r.data == nil {
 		// A non-nil empty slice marks "a data set was sent", even empty.
-		r.data = make([]byte, 0, len(v.Data))
+		// A first fragment that is not the last means a large message:
+		// start big so that growing copies little.
+		n := len(v.Data)
+		if !v.IsLast() {
+			n = int(min(max(int64(n)*16, 256<<10), r.caps.MaxData))
+		}
+		if r.Reuse && r.spare != nil && cap(r.spare) >= n {
+			r.data = r.spare[:0]
+		} else {
+			r.data = make([]byte, 0, n)
+		}
+	} else if cap(r.data)-len(r.data) < len(v.Data) {
+		// Grow by 2x (bounded by the cap) rather than append's 1.25x for
+		// large slices.
+		n := min(max(int64(cap(r.data))*2, int64(len(r.data)+len(v.Data))), r.caps.MaxData)
+		grown := make([]byte, len(r.data), n)
+		copy(grown, r.data)
+		r.data = grown
 	}
 	r.data = append(r.data, v.Data...)
 	if !v.IsLast() {
@@ -114,6 +136,9 @@ func (r *Reassembler) Add(v pdu.PDV) (*Message, error) {
 
 func (r *Reassembler) finish(data []byte) *Message {
 	m := &Message{ContextID: r.ctxID, Command: r.cmd, Data: data}
+	if r.Reuse && cap(data) > cap(r.spare) {
+		r.spare = data[:0]
+	}
 	r.inMessage, r.cmdBytes, r.cmd, r.data = false, nil, nil, nil
 	return m
 }

@@ -36,6 +36,15 @@ func ReadHeader(r io.Reader, lim FrameLimits) (Header, error) {
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return Header{}, err
 	}
+	return ParseHeader(b[:], lim)
+}
+
+// ParseHeader decodes and checks the 6-byte PDU header at the start of b
+// (see ReadHeader).
+func ParseHeader(b []byte, lim FrameLimits) (Header, error) {
+	if len(b) < HeaderLen {
+		return Header{}, fmt.Errorf("%w: %d bytes, shorter than a PDU header", ErrMalformed, len(b))
+	}
 	h := Header{Type: Type(b[0]), Length: binary.BigEndian.Uint32(b[2:])}
 	if !h.Type.Valid() {
 		return h, fmt.Errorf("%w 0x%02X", ErrUnknownType, b[0])

@@ -93,7 +93,11 @@ func (a *Archive) addFile(path string, persist bool) error {
 }
 
 // Add adds an instance whose data set is encoded in its transfer syntax.
-func (a *Archive) Add(inst Instance) error { return a.add(inst, true) }
+// The data set is copied.
+func (a *Archive) Add(inst Instance) error {
+	inst.DataSet = bytes.Clone(inst.DataSet)
+	return a.add(inst, true)
+}
 
 func (a *Archive) add(inst Instance, persist bool) error {
 	if inst.SOPInstanceUID == "" || inst.SOPClassUID == "" {

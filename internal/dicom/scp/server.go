@@ -91,7 +91,8 @@ type Request struct {
 }
 
 // StoreHandler stores a received C-STORE data set (in transfer syntax ts,
-// as received) and returns the status.
+// as received) and returns the status. data is valid only during the call:
+// a handler that keeps it must copy it.
 type StoreHandler interface {
 	Store(ctx context.Context, req *Request, sopClass, sopInstance, ts string, data []byte) uint16
 }

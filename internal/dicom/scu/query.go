@@ -18,7 +18,8 @@ type FindResult struct {
 
 // FindRaw sends a C-FIND with an identifier already encoded in the
 // context's transfer syntax (use ContextTransferSyntax) and calls fn with
-// each pending response's identifier bytes (nil when the peer sent none).
+// each pending response's identifier bytes (nil when the peer sent none;
+// valid only during the call).
 // When fn returns false, a C-CANCEL is sent and the remaining responses
 // are read and counted without calling fn. fn may be nil: count only.
 func (a *Association) FindRaw(ctx context.Context, sopClass string, identifier []byte, fn func(match []byte) bool) (FindResult, error) {
@@ -116,7 +117,8 @@ func (a *Association) Move(ctx context.Context, sopClass, destAE string, identif
 }
 
 // StoreHandler receives a C-STORE sub-operation of a C-GET: the data set
-// in transfer syntax ts. It returns the C-STORE status.
+// in transfer syntax ts, valid only during the call (copy to keep). It
+// returns the C-STORE status.
 type StoreHandler func(ctx context.Context, sopClass, sopInstance, ts string, data []byte) uint16
 
 // Get sends a C-GET; the peer sends the matches back on this association

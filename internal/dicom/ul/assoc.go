@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -160,10 +161,42 @@ type Association struct {
 	// fragment out before it asks for the next PDU.
 	rbuf     []byte
 	lastPoll time.Time
+	// rdl and wdl are the deadlines last set on the connection; resetting
+	// them for every PDU costs timer work, so they are moved only when the
+	// wanted deadline is earlier or later by more than an eighth of the
+	// timeout. dirty says a cancelled context has set them in the past.
+	rdl, wdl time.Time
+	dirty    atomic.Bool
 }
 
 func newAssociation(conn net.Conn, cfg Config, requestor bool) *Association {
-	return &Association{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), cfg: cfg.WithDefaults(), m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
+	cfg = cfg.WithDefaults()
+	// Big enough to hold a whole P-DATA-TF of our maximum, so that most
+	// PDUs are decoded in place (see next).
+	size := int(min(max(uint64(cfg.MaxPDU)+pdu.HeaderLen, 64<<10), 1<<20+pdu.HeaderLen))
+	return &Association{conn: conn, br: bufio.NewReaderSize(conn, size), cfg: cfg, m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
+}
+
+func (a *Association) setReadDeadline(t time.Time, timeout time.Duration) error {
+	if a.dirty.Swap(false) {
+		a.rdl, a.wdl = time.Time{}, time.Time{}
+	}
+	if !a.rdl.IsZero() && !t.Before(a.rdl) && t.Sub(a.rdl) < timeout/8 {
+		return nil
+	}
+	a.rdl = t
+	return a.conn.SetReadDeadline(t)
+}
+
+func (a *Association) setWriteDeadline(t time.Time, timeout time.Duration) error {
+	if a.dirty.Swap(false) {
+		a.rdl, a.wdl = time.Time{}, time.Time{}
+	}
+	if !a.wdl.IsZero() && !t.Before(a.wdl) && t.Sub(a.wdl) < timeout/8 {
+		return nil
+	}
+	a.wdl = t
+	return a.conn.SetWriteDeadline(t)
 }
 
 // State is the association's current PS3.8 state.
@@ -205,14 +238,35 @@ func deadline(ctx context.Context, d time.Duration) time.Time {
 
 // watch makes a cancelled context interrupt blocked I/O on the connection.
 func (a *Association) watch(ctx context.Context) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { a.conn.SetDeadline(time.Unix(1, 0)) })
+	return context.AfterFunc(ctx, func() {
+		a.dirty.Store(true)
+		a.conn.SetDeadline(time.Unix(1, 0))
+	})
 }
 
 func (a *Association) write(ctx context.Context, b []byte) error {
-	if err := a.conn.SetWriteDeadline(deadline(ctx, a.cfg.WriteTimeout)); err != nil {
+	if err := a.setWriteDeadline(deadline(ctx, a.cfg.WriteTimeout), a.cfg.WriteTimeout); err != nil {
 		return err
 	}
 	_, err := a.conn.Write(b)
+	return classifyIOError(ctx, err)
+}
+
+// writeHeaderAndData writes a PDU header and its data, with writev on TCP
+// (no copy of the fragment) and one buffered write otherwise (TLS records).
+func (a *Association) writeHeaderAndData(ctx context.Context, hdr, data []byte) error {
+	if err := a.setWriteDeadline(deadline(ctx, a.cfg.WriteTimeout), a.cfg.WriteTimeout); err != nil {
+		return err
+	}
+	var err error
+	if _, ok := a.conn.(*net.TCPConn); ok && len(data) >= 4096 {
+		bufs := net.Buffers{hdr, data}
+		_, err = bufs.WriteTo(a.conn)
+	} else {
+		b := append(hdr, data...)
+		a.wbuf = b[:0]
+		_, err = a.conn.Write(b)
+	}
 	return classifyIOError(ctx, err)
 }
 
@@ -299,10 +353,28 @@ func (a *Association) next(ctx context.Context) (pdu.PDU, error) {
 	}
 	stop := a.watch(ctx)
 	defer stop()
-	if err := a.conn.SetReadDeadline(deadline(ctx, a.cfg.ReadTimeout)); err != nil {
+	if err := a.setReadDeadline(deadline(ctx, a.cfg.ReadTimeout), a.cfg.ReadTimeout); err != nil {
 		return nil, classifyIOError(ctx, err)
 	}
-	h, body, err := pdu.ReadFrame(a.br, a.frameLimits(), a.rbuf[:0])
+	lim := a.frameLimits()
+	// Fast path: decode the PDU in place in the read buffer. The PDV data
+	// then alias the buffer until the next read, which the DIMSE layer
+	// never does before it has copied every fragment out.
+	if hb, err := a.br.Peek(pdu.HeaderLen); err == nil {
+		h, err := pdu.ParseHeader(hb, lim)
+		if err != nil {
+			return nil, err
+		}
+		if n := int(h.Length) + pdu.HeaderLen; n <= a.br.Size() {
+			b, err := a.br.Peek(n)
+			if err != nil {
+				return nil, classifyIOError(ctx, unexpectedEOF(err))
+			}
+			a.br.Discard(n)
+			return pdu.DecodeBody(h.Type, b[pdu.HeaderLen:], pdu.Limits{MaxItems: a.cfg.MaxItems})
+		}
+	}
+	h, body, err := pdu.ReadFrame(a.br, lim, a.rbuf[:0])
 	if err != nil {
 		if errors.Is(err, pdu.ErrMalformed) || errors.Is(err, pdu.ErrTooLong) {
 			return nil, err
@@ -313,6 +385,13 @@ func (a *Association) next(ctx context.Context) (pdu.PDU, error) {
 		a.rbuf = body[:0]
 	}
 	return pdu.DecodeBody(h.Type, body, pdu.Limits{MaxItems: a.cfg.MaxItems})
+}
+
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // pollInterval and pollWait bound what PollPData costs when nothing has
@@ -332,7 +411,8 @@ func (a *Association) ready() (bool, error) {
 		return false, nil
 	}
 	a.lastPoll = time.Now()
-	a.conn.SetReadDeadline(time.Now().Add(pollWait))
+	a.rdl = a.lastPoll.Add(pollWait)
+	a.conn.SetReadDeadline(a.rdl)
 	_, err := a.br.Peek(1)
 	if err == nil {
 		return true, nil

@@ -137,7 +137,8 @@ func Accept(ctx context.Context, conn net.Conn, cfg Config, decide Decide) (*Ass
 // transport, discarding what it sends (AA-6), then return so the caller
 // closes (AR-5 or, on expiry, AA-2).
 func (a *Association) waitPeerClose(ctx context.Context) {
-	a.conn.SetReadDeadline(deadline(ctx, a.cfg.ARTIM))
+	a.rdl = deadline(ctx, a.cfg.ARTIM)
+	a.conn.SetReadDeadline(a.rdl)
 	var buf [512]byte
 	for {
 		if _, err := a.br.Read(buf[:]); err != nil {

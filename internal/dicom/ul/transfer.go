@@ -37,10 +37,8 @@ func (a *Association) sendFragments(ctx context.Context, ctxID, control uint8, b
 		if n == len(b) {
 			c |= pdu.ControlLast
 		}
-		buf := pdu.AppendPDataHeader(a.wbuf[:0], ctxID, c, n)
-		buf = append(buf, b[:n]...)
-		a.wbuf = buf
-		if err := a.write(ctx, buf); err != nil {
+		hdr := pdu.AppendPDataHeader(a.wbuf[:0], ctxID, c, n)
+		if err := a.writeHeaderAndData(ctx, hdr, b[:n]); err != nil {
 			a.close()
 			return err
 		}
