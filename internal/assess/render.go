@@ -270,7 +270,11 @@ func writeTerminal(w io.Writer, c *Content, r *Result) error {
 		if len(a.CPG) > 0 {
 			fmt.Fprintf(&b, " · CPG %s", strings.Join(a.CPG, ", "))
 		}
-		fmt.Fprintf(&b, "\n      Why: %s\n      Do: %s\n      Done when: %s\n      Ranked for: %s\n", a.Why, a.Do, a.DoneWhen, strings.Join(a.Because, "; "))
+		fmt.Fprintf(&b, "\n      Why: %s\n      Do: %s\n      Done when: %s\n", a.Why, a.Do, a.DoneWhen)
+		if len(a.Metrics) > 0 {
+			fmt.Fprintf(&b, "      Measure: %s\n", a.Metrics[0])
+		}
+		fmt.Fprintf(&b, "      Ranked for: %s\n", strings.Join(a.Because, "; "))
 	}
 	b.WriteString("\nHICP service levels\n")
 	for _, l := range serviceLevels(c) {
@@ -396,7 +400,11 @@ func writeMarkdown(w io.Writer, c *Content, r *Result) error {
 		if len(a.CPG) > 0 {
 			fmt.Fprintf(&b, "; CPG %s", strings.Join(a.CPG, ", "))
 		}
-		fmt.Fprintf(&b, ".\n   - Why: %s\n   - Do: %s\n   - Done when: %s\n   - Ranked for: %s\n", a.Why, a.Do, a.DoneWhen, strings.Join(a.Because, "; "))
+		fmt.Fprintf(&b, ".\n   - Why: %s\n   - Do: %s\n   - Done when: %s\n", a.Why, a.Do, a.DoneWhen)
+		if len(a.Metrics) > 0 {
+			fmt.Fprintf(&b, "   - Measure (HICP metric): %s\n", strings.Join(a.Metrics[:min(2, len(a.Metrics))], "; "))
+		}
+		fmt.Fprintf(&b, "   - Ranked for: %s\n", strings.Join(a.Because, "; "))
 	}
 	b.WriteString("\n## HICP service levels\n\n```\n" + strings.Join(serviceLevels(c), "\n") + "\n```\n")
 	if len(r.Unanswered) > 0 {

@@ -33,6 +33,9 @@ type Action struct {
 	Why         string   `json:"why"`
 	Do          string   `json:"do"`
 	DoneWhen    string   `json:"done_when"`
+	// Metrics are HICP's suggested metrics for the action's practice, to
+	// track it as a KPI.
+	Metrics []string `json:"metrics,omitempty"`
 	// Examples are NIST's implementation examples for the action's CSF
 	// subcategories (at most maxExamples), straight from the catalogue.
 	Examples []string `json:"csf_examples,omitempty"`
@@ -160,6 +163,9 @@ func BuildRoadmap(c *Content, r *Result) []Action {
 			prio += weightLargeOnly
 		}
 		a.Examples = csfExamples(c.CSF, sr.CSF)
+		for _, m := range p.Metrics {
+			a.Metrics = append(a.Metrics, m.Text)
+		}
 		a.Priority = prio
 		a.Because = because
 		a.Why = strings.Join(dedupe(why), " ")
