@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -563,5 +564,71 @@ func TestReadFilledFormAnswers(t *testing.T) {
 	}
 	if len(p.Problems) != 0 {
 		t.Errorf("problems: %v", p.Problems)
+	}
+}
+
+// rewriteSheet rewrites the first worksheet of an xlsx with edit.
+func rewriteSheet(t *testing.T, data []byte, edit func(string) string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		body.ReadFrom(rc)
+		rc.Close()
+		b := body.Bytes()
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			b = []byte(edit(string(b)))
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestReadHostileLayout: a valid workbook built to make the reader work hard
+// (thousands of sheet-wide merged ranges, a row at the bottom of the sheet)
+// is read within its budgets.
+func TestReadHostileLayout(t *testing.T) {
+	cat := catalogue(t)
+	base := formBytes(t, mds2test.Standard(cat, acme, mds2test.AllYes))
+	data := rewriteSheet(t, base, func(s string) string {
+		var merges strings.Builder
+		n := 20000
+		merges.WriteString(`<mergeCells count="` + strconv.Itoa(n) + `">`)
+		for i := 0; i < n; i++ {
+			merges.WriteString(`<mergeCell ref="A1:XFD1048576"/>`)
+		}
+		merges.WriteString(`</mergeCells>`)
+		far := `<row r="1048000"><c r="A1048000" t="inlineStr"><is><t>AUTH-1</t></is></c><c r="C1048000" t="inlineStr"><is><t>No</t></is></c></row>`
+		s = strings.Replace(s, "</sheetData>", far+"</sheetData>"+merges.String(), 1)
+		return s
+	})
+	start := time.Now()
+	p, err := mds2.Read(data, "hostile.xlsx", cat, mds2.DefaultLimits())
+	if elapsed := time.Since(start); elapsed > 20*time.Second {
+		t.Errorf("read took %v", elapsed)
+	}
+	if err != nil {
+		t.Logf("refused: %v", err)
+		return // refusing it is fine too
+	}
+	t.Logf("read: %d problems, first %v", len(p.Problems), p.Problems[:min(2, len(p.Problems))])
+	if p.Value("AUTH-1") == mds2.ValueNo {
+		t.Errorf("row beyond the row limit was read")
 	}
 }
