@@ -148,7 +148,8 @@ func runAssess(ctx context.Context, env *Env, f assessFlags) error {
 		var progress func(*assess.Answers) error
 		if f.save != "" {
 			progress = func(a *assess.Answers) error {
-				return saveAssessment(ctx, st, f.save, env, a, nil)
+				// Ctrl-C cancels ctx; what was answered must still be saved.
+				return saveAssessment(context.WithoutCancel(ctx), st, f.save, env, a, nil)
 			}
 		}
 		answers, err = assess.Interview(ctx, content, env.Stdin, env.Stderr, base, progress)
