@@ -141,11 +141,17 @@ func summary(c *Content, r *Result) []string {
 	if weakest != nil {
 		out = append(out, fmt.Sprintf("The weakest practice is %s (%s).", weakest.Title, strings.TrimSpace(fmtScore(weakest.Score))))
 	}
+	var ransomware, devices *float64
 	for _, t := range r.Threats {
-		if t.ID == "ransomware" || t.ID == "medical-devices" {
-			out = append(out, fmt.Sprintf("Protection against %s scores %s.", strings.ToLower(t.Title), strings.TrimSpace(fmtScore(t.Score))))
+		switch t.ID {
+		case "ransomware":
+			ransomware = t.Score
+		case "medical-devices":
+			devices = t.Score
 		}
 	}
+	out = append(out, fmt.Sprintf("Defences against the two largest imaging risks score %s (ransomware) and %s (attacks on connected medical devices).",
+		strings.TrimSpace(fmtScore(ransomware)), strings.TrimSpace(fmtScore(devices))))
 	lowered := 0
 	for _, s := range r.SubPractices {
 		if len(s.Adjustments) > 0 {
