@@ -188,7 +188,7 @@ func runMds2Import(ctx context.Context, env *Env, c mds2Common, strict bool, fil
 			}
 		}
 	}
-	if err := writeReport(env, c.output, func(w io.Writer) error { return mds2.WriteProfiles(w, profiles, format) }); err != nil {
+	if err := writeReport(env, c.output, func(w io.Writer) error { return mds2.WriteProfiles(w, m.Catalogue, profiles, format) }); err != nil {
 		return err
 	}
 	if st != nil && format == mds2.FormatTable && c.output == "" {

@@ -267,3 +267,20 @@ func TestEndOfSupportFromHeader(t *testing.T) {
 		})
 	}
 }
+
+func TestProfilesGolden(t *testing.T) {
+	m := model(t)
+	ps := []*mds2.Profile{fixture(t, m, "ct-weak")}
+	for _, f := range []struct {
+		format mds2.Format
+		ext    string
+	}{{mds2.FormatTable, "txt"}, {mds2.FormatMarkdown, "md"}, {mds2.FormatHTML, "html"}} {
+		t.Run(string(f.format), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := mds2.WriteProfiles(&buf, m.Catalogue, ps, f.format); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "import-ct-weak."+f.ext, buf.Bytes())
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -211,7 +212,7 @@ var comparisonHTML = template.Must(template.New("compare").Funcs(template.FuncMa
 
 // WriteProfiles renders imported profiles: identity, answer counts and every
 // problem per question.
-func WriteProfiles(w io.Writer, ps []*Profile, f Format) error {
+func WriteProfiles(w io.Writer, cat *Catalogue, ps []*Profile, f Format) error {
 	switch f {
 	case FormatJSON:
 		return writeJSON(w, struct {
@@ -220,7 +221,11 @@ func WriteProfiles(w io.Writer, ps []*Profile, f Format) error {
 			Profiles []*Profile `json:"profiles"`
 		}{Schema, "import", ps})
 	case FormatHTML:
-		return profilesHTML.Execute(w, ps)
+		views := make([]profileView, len(ps))
+		for i, p := range ps {
+			views[i] = profileView{p, answerRows(cat, p)}
+		}
+		return profilesHTML.Execute(w, views)
 	}
 	for i, p := range ps {
 		if i > 0 {
@@ -232,6 +237,10 @@ func WriteProfiles(w io.Writer, ps []*Profile, f Format) error {
 				md(p.Device.Name()), p.Device.Key(), md(p.Source.Name), md(p.Source.Sheet), p.Source.SHA256[:min(12, len(p.Source.SHA256))], md(dash(p.Device.DocumentID)), md(dash(p.Device.DocumentDate)), yes, no, na, unreadable, missing)
 			for _, pr := range p.Problems {
 				fmt.Fprintf(w, "- Problem: %s\n", md(pr.String()))
+			}
+			fmt.Fprintln(w, "\n| ID | Question | Answer | Note |\n|---|---|---|---|")
+			for _, r := range answerRows(cat, p) {
+				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", r.ID, md(r.Label), r.Answer, md(r.Note))
 			}
 			continue
 		}
@@ -250,6 +259,53 @@ func WriteProfiles(w io.Writer, ps []*Profile, f Format) error {
 	return nil
 }
 
+// AnswerRow is one answer for display, in form order.
+type AnswerRow struct {
+	ID, Section, Label, Answer, Note string
+	Value                            Value
+}
+
+type profileView struct {
+	*Profile
+	Rows []AnswerRow
+}
+
+// answerRows lists a profile's answers in the form's order: catalogued
+// questions first, then vendor extras.
+func answerRows(cat *Catalogue, p *Profile) []AnswerRow {
+	ids := make([]string, 0, len(p.Answers))
+	for id := range p.Answers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		oi, oj := cat.Order(ids[i]), cat.Order(ids[j])
+		if oi != oj {
+			return oi < oj
+		}
+		return ids[i] < ids[j]
+	})
+	rows := make([]AnswerRow, 0, len(ids))
+	for _, id := range ids {
+		a := p.Answers[id]
+		label := oneLine(clip(a.Question, 200))
+		if q, ok := cat.Question(id); ok {
+			label = q.Label
+		}
+		answer, note := a.Value.Label(), a.Note
+		switch a.Value {
+		case ValueText:
+			answer, note = "", a.Text
+		case ValueUnreadable:
+			note = a.Text
+		}
+		if a.NoteRef != "" {
+			note = strings.TrimSpace(note + " [note " + a.NoteRef + "]")
+		}
+		rows = append(rows, AnswerRow{ID: id, Section: cat.SectionTitle(SectionOf(id)), Label: label, Answer: answer, Note: oneLine(clip(note, 300)), Value: a.Value})
+	}
+	return rows
+}
+
 var profilesHTML = template.Must(template.New("profiles").Funcs(template.FuncMap{"oneLine": oneLine}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>pacsguard: MDS2 import</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}td,th{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}</style></head>
@@ -259,5 +315,8 @@ var profilesHTML = template.Must(template.New("profiles").Funcs(template.FuncMap
 {{if .Problems}}<table><tr><th>Question</th><th>Row</th><th>Could not read</th></tr>
 {{range .Problems}}<tr><td>{{.QuestionID}}</td><td>{{.Row}}</td><td>{{oneLine .Reason}}</td></tr>
 {{end}}</table>{{else}}<p>Every question was read.</p>{{end}}
+<table><tr><th>ID</th><th>Section</th><th>Question</th><th>Answer</th><th>Note</th></tr>
+{{range .Rows}}<tr><td>{{.ID}}</td><td>{{.Section}}</td><td>{{.Label}}</td><td>{{.Answer}}</td><td>{{.Note}}</td></tr>
+{{end}}</table>
 {{end}}</body></html>
 `))
