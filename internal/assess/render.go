@@ -196,6 +196,9 @@ func unverifiedNote(r *Result) string {
 		parts = append(parts, fmt.Sprintf("%d of the %d sub-practices asked are not yet verified against the HICP PDFs, and %d carry CSF references proposed by pacsguard rather than transcribed from HICP.",
 			u.SubPractices, len(r.SubPractices), u.CSFRefs))
 	}
+	if u.SizeThresholds {
+		parts = append(parts, "The size thresholds other than \"10 or fewer physicians\" come from secondary reports of HICP's size chart; set organisation.size to override.")
+	}
 	if u.CPGMappings > 0 {
 		parts = append(parts, "The CPG goal titles are confirmed through secondary sources only, and their mapping to HICP sub-practices is pacsguard's own.")
 	}

@@ -51,6 +51,9 @@ type UnverifiedCount struct {
 	SubPractices int `json:"sub_practices"`
 	CSFRefs      int `json:"csf_refs"`
 	CPGMappings  int `json:"cpg_mappings"`
+	// SizeThresholds is true when the size came from thresholds that only
+	// secondary sources report (everything but "10 or fewer physicians").
+	SizeThresholds bool `json:"size_thresholds"`
 }
 
 // TierResult compares the declared CSF tier with the score and the target.
@@ -194,6 +197,7 @@ func Score(c *Content, ans *Answers, evidence []EvidenceItem, now time.Time) *Re
 		}
 		r.SubPractices = append(r.SubPractices, sr)
 	}
+	r.Unverified.SizeThresholds = !c.HICP.Sizes.Verified && ans.Organisation.Size == ""
 	r.score(c)
 	r.Tier = tier(ans.Organisation, r.Overall)
 	r.Roadmap = BuildRoadmap(c, r)
