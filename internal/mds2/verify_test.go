@@ -174,3 +174,32 @@ func TestVerifyAdvisoryFindingsOnly(t *testing.T) {
 		t.Errorf("(-got +want):\n%s", diff)
 	}
 }
+
+func TestVerifyNetworkServices(t *testing.T) {
+	m := model(t)
+	checks, err := check.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fixture(t, m, "ct-strong")
+	p.Answers["MPII-3.5"] = mds2.Answer{Value: mds2.ValueNo}
+	p.Answers["CONN-5"] = mds2.Answer{Value: mds2.ValueNo}
+	run := inventory.Run{ID: 4, Kind: "scan", Mode: "safe"}
+	o := mds2.ForHost(run, []inventory.Service{
+		{Host: "h", Port: 2762, Transport: "dicom-tls", Product: "acme-console", Version: "2.1"},
+		{Host: "h", Port: 443, Transport: "https", Roles: []string{"dicomweb"}},
+		{Host: "h", Port: 8443, Transport: "https", Roles: []string{"viewer"}},
+	}, nil, "h")
+	v := mds2.Verify(m, checks, p, "h", o, testNow)
+	var got []string
+	for _, f := range v.Contradictions {
+		got = append(got, f.CheckID+" "+f.Evidence[1].Observed)
+	}
+	want := []string{
+		"mds2.claim-network-services https service on port 443",
+		"mds2.claim-network-services dicom-tls service on port 2762 (acme-console 2.1)",
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("(-got +want):\n%s", diff)
+	}
+}
