@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +22,17 @@ func main() {
 	// A sweep's live heap is tiny and its garbage short-lived: collect less
 	// often, under a memory ceiling that keeps RSS well below 100 MB.
 	noStop := flag.Bool("no-stop", false, "read past pixel data (values over 64 KiB skipped, not read)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(48 << 20)
 	var paths []string

@@ -9,25 +9,25 @@ import (
 	"os"
 )
 
-func openRegular(path string) (r io.ReaderAt, size int64, closeFn func(), err error) {
+func openRegular(path string, window int) (r io.ReaderAt, size int64, head []byte, closeFn func(), err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, nil, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, nil, err
+		return nil, 0, nil, nil, err
 	}
 	if st.IsDir() {
 		f.Close()
-		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: ErrIsDirectory}
+		return nil, 0, nil, nil, &fs.PathError{Op: "read", Path: path, Err: ErrIsDirectory}
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
+		return nil, 0, nil, nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
 	}
-	return f, st.Size(), func() { f.Close() }, nil
+	return f, st.Size(), nil, func() { f.Close() }, nil
 }
 
 var errNotRegular = errors.New("not a regular file")

@@ -57,7 +57,7 @@ const (
 // ReadFile reads a Part 10 file or raw data set from disk. A directory or
 // other non-regular file gives an error wrapping ErrNotDICOM.
 func ReadFile(path string, opts ReadOptions) (*File, error) {
-	r, size, closeFn, err := openRegular(path)
+	r, size, head, closeFn, err := openRegular(path, firstChunk)
 	if err != nil {
 		if errors.Is(err, ErrIsDirectory) || errors.Is(err, errNotRegular) {
 			return nil, fmt.Errorf("%w: %w", err, ErrNotDICOM)
@@ -65,7 +65,10 @@ func ReadFile(path string, opts ReadOptions) (*File, error) {
 		return nil, err
 	}
 	defer closeFn()
-	return Read(r, size, opts)
+	if int64(len(head)) > size {
+		head = head[:size] // the file shrank between read and stat
+	}
+	return read(r, size, head, opts)
 }
 
 // Read reads a Part 10 file (preamble, "DICM", meta information) or a raw
@@ -73,8 +76,16 @@ func ReadFile(path string, opts ReadOptions) (*File, error) {
 // opts.TransferSyntax says it). Only the bytes needed are read from r.
 // Element values alias buffers owned by the returned File.
 func Read(r io.ReaderAt, size int64, opts ReadOptions) (*File, error) {
+	return read(r, size, nil, opts)
+}
+
+// read is Read with the first window (from offset 0) possibly already read.
+func read(r io.ReaderAt, size int64, head []byte, opts ReadOptions) (*File, error) {
 	rd := newReader(opts)
-	rd.src = source{r: r, size: size, chunk: firstChunk}
+	rd.src = source{r: r, size: size, chunk: firstChunk, buf: head}
+	if int64(len(head)) == size {
+		rd.src.r = nil // all of it is in head
+	}
 	f := &File{Size: size}
 	if err := rd.readFile(f); err != nil {
 		return nil, err
@@ -551,6 +562,10 @@ func (r *reader) readElements(ds *DataSet, off int64, sc scope) int64 {
 		if e == nil {
 			break
 		}
+		if ds.Elements == nil {
+			// Sized for a typical header, to save regrowing.
+			ds.Elements = make([]*Element, 0, elementsCap(sc))
+		}
 		ds.Elements = append(ds.Elements, e)
 		if tag.Element() == 0 && len(e.Value) == 4 {
 			glGroup, glEnd = tag.Group(), next+int64(binary.LittleEndian.Uint32(e.Value))
@@ -563,6 +578,16 @@ func (r *reader) readElements(ds *DataSet, off int64, sc scope) int64 {
 	}
 	checkGroupLength(off)
 	return off
+}
+
+func elementsCap(sc scope) int {
+	switch {
+	case sc.top:
+		return 64
+	case sc.meta:
+		return 8
+	}
+	return 8
 }
 
 func isVRBytes(a, b byte) bool {

@@ -155,8 +155,39 @@ func TestNotDICOM(t *testing.T) {
 			t.Errorf("Read(%q) error = %v, want ErrNotDICOM", in, err)
 		}
 	}
-	if _, err := ReadFile(t.TempDir(), ReadOptions{}); !errors.Is(err, ErrNotDICOM) {
-		t.Errorf("ReadFile(dir) error = %v, want ErrNotDICOM", err)
+	if _, err := ReadFile(t.TempDir(), ReadOptions{}); !errors.Is(err, ErrNotDICOM) || !errors.Is(err, ErrIsDirectory) {
+		t.Errorf("ReadFile(dir) error = %v, want ErrNotDICOM and ErrIsDirectory", err)
+	}
+	// Devices are not files: an endless one must not be read for ever.
+	for _, dev := range []string{"/dev/zero", "/dev/null"} {
+		if _, err := os.Stat(dev); err != nil {
+			continue
+		}
+		if _, err := ReadFile(dev, ReadOptions{}); !errors.Is(err, ErrNotDICOM) {
+			t.Errorf("ReadFile(%s) error = %v, want ErrNotDICOM", dev, err)
+		}
+	}
+	// Small and large files read through the same path as Read.
+	for _, name := range []string{"explicit_le.dcm", "deflated.dcm"} {
+		b := mustRead(t, name)
+		big := append(append([]byte{}, b...), make([]byte, 3*firstChunk)...) // trailing zeros
+		for _, in := range [][]byte{b, big} {
+			path := filepath.Join(t.TempDir(), name)
+			if err := os.WriteFile(path, in, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := ReadFile(path, ReadOptions{})
+			if err != nil {
+				t.Fatalf("ReadFile(%s, %d bytes): %v", name, len(in), err)
+			}
+			g, _ := Read(bytes.NewReader(in), int64(len(in)), ReadOptions{})
+			if diff := cmp.Diff(canonical(g.DataSet), canonical(f.DataSet)); diff != "" {
+				t.Errorf("ReadFile and Read differ on %s (%d bytes):\n%s", name, len(in), diff)
+			}
+			if !cmp.Equal(kinds(f.Anomalies), kinds(g.Anomalies)) {
+				t.Errorf("anomalies differ: %v / %v", f.Anomalies, g.Anomalies)
+			}
+		}
 	}
 }
 

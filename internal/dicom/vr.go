@@ -131,8 +131,10 @@ func (vr VR) HasLongLength() bool {
 	switch vr {
 	case VROB, VROD, VROF, VROL, VROV, VROW, VRSQ, VRSV, VRUC, VRUN, VRUR, VRUT, VRUV:
 		return true
+	case VRAE, VRAS, VRAT, VRCS, VRDA, VRDS, VRDT, VRFD, VRFL, VRIS, VRLO, VRLT, VRPN, VRSH, VRSL, VRSS, VRST, VRTM, VRUI, VRUL, VRUS:
+		return false
 	}
-	return !vr.Known()
+	return true
 }
 
 // IsText reports whether the value is character data (padded with spaces,
