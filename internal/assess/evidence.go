@@ -37,11 +37,15 @@ type EvidenceRule struct {
 	KnownExploited   bool     `yaml:"known_exploited"`
 	ImagingNodesOnly bool     `yaml:"imaging_nodes_only"`
 	MinSeverity      string   `yaml:"min_severity"`
-	Affects          []string `yaml:"affects"`
-	Cap              Grade    `yaml:"cap"`
-	Floor            Grade    `yaml:"floor"`
-	MaxAgeDays       int      `yaml:"max_age_days"`
-	Why              string   `yaml:"why"`
+	// Transports also match services the run recorded with one of these
+	// transports (e.g. plain "dicom"), so the rule holds even when a scan
+	// recorded the service but no finding for it.
+	Transports []string `yaml:"transports"`
+	Affects    []string `yaml:"affects"`
+	Cap        Grade    `yaml:"cap"`
+	Floor      Grade    `yaml:"floor"`
+	MaxAgeDays int      `yaml:"max_age_days"`
+	Why        string   `yaml:"why"`
 }
 
 func (er *EvidenceRules) validate(c *Content) error {
@@ -186,6 +190,7 @@ func (er *EvidenceRules) Evaluate(snap *Snapshot, now time.Time) []EvidenceItem 
 			out = append(out, it)
 		case RuleFindings:
 			matched := r.match(re)
+			matched = append(matched, r.matchServices(re, matched)...)
 			if len(matched) == 0 {
 				continue
 			}
@@ -287,6 +292,28 @@ func (r EvidenceRule) match(re *RunEvidence) []inventory.Finding {
 		if r.ImagingNodesOnly && !imaging[f.Host] && !isDICOMPort(f.Port) {
 			continue
 		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// matchServices turns services with a listed transport into pseudo-findings,
+// skipping locations a matched finding already covers.
+func (r EvidenceRule) matchServices(re *RunEvidence, have []inventory.Finding) []inventory.Finding {
+	if len(r.Transports) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, f := range have {
+		seen[f.Location()] = true
+	}
+	var out []inventory.Finding
+	for _, s := range re.Services {
+		f := inventory.Finding{CheckID: "service." + s.Transport, Host: s.Host, Port: s.Port}
+		if !slices.Contains(r.Transports, s.Transport) || seen[f.Location()] {
+			continue
+		}
+		seen[f.Location()] = true
 		out = append(out, f)
 	}
 	return out

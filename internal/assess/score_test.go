@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -246,6 +247,26 @@ func TestEvidenceLowersGrades(t *testing.T) {
 		t.Errorf("roadmap starts with a fully implemented item")
 	}
 	golden(t, "medium-evidence.terminal.golden", render(t, c, r, FormatTerminal))
+}
+
+// A scan that recorded a plain DICOM service but no dicom.no-tls finding
+// still counts against data in transit.
+func TestEvidenceFromServicesAlone(t *testing.T) {
+	c := mustLoad(t)
+	run := inventory.Run{ID: 3, Kind: "scan", Finished: testNow.Add(-time.Hour)}
+	snap := &Snapshot{Runs: map[string]*RunEvidence{"scan": {Run: run, Services: []inventory.Service{
+		{Host: "10.0.0.9", Port: 104, Transport: inventory.TransportDICOM},
+		{Host: "10.0.0.9", Port: 2762, Transport: inventory.TransportDICOMTLS},
+	}}}}
+	var got []EvidenceItem
+	for _, e := range c.Evidence.Evaluate(snap, testNow) {
+		if e.Rule == "dicom-cleartext" {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 || got[0].Count != 1 || !slices.Equal(got[0].Samples, []string{"10.0.0.9:104"}) {
+		t.Errorf("dicom-cleartext from services = %+v", got)
+	}
 }
 
 func TestEvidenceInventorySupports(t *testing.T) {
