@@ -17,6 +17,7 @@ import (
 	"github.com/pacsguard/pacsguard/internal/check"
 	"github.com/pacsguard/pacsguard/internal/inventory"
 	"github.com/pacsguard/pacsguard/internal/mds2"
+	outreport "github.com/pacsguard/pacsguard/internal/report"
 	"github.com/pacsguard/pacsguard/internal/store"
 )
 
@@ -427,9 +428,13 @@ device or a host no scan has seen; 3 failure.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			format, err := parseMds2Format(c.format)
-			if err != nil {
-				return err
+			sarif := strings.EqualFold(c.format, "sarif")
+			var format mds2.Format
+			if !sarif {
+				var err error
+				if format, err = parseMds2Format(c.format); err != nil {
+					return err
+				}
 			}
 			if host == "" {
 				return usageErrorf("--host is required: the address the device was scanned at")
@@ -467,7 +472,14 @@ device or a host no scan has seen; 3 failure.`,
 				return err
 			}
 			v := mds2.Verify(m, checks, p, host, mds2.ForHost(run, services, findings, host), env.Now())
-			if err := writeReport(env, c.output, func(w io.Writer) error { return mds2.WriteVerification(w, v, format) }); err != nil {
+			render := func(w io.Writer) error { return mds2.WriteVerification(w, v, format) }
+			if sarif {
+				// For code-scanning dashboards and CI: the contradictions as SARIF results.
+				render = func(w io.Writer) error {
+					return outreport.WriteSARIF(w, outreport.Tool{Name: "pacsguard", Version: version(), URI: "https://github.com/pacsguard/pacsguard"}, v.Contradictions, checks)
+				}
+			}
+			if err := writeReport(env, c.output, render); err != nil {
 				return err
 			}
 			now := env.Now()
@@ -481,6 +493,7 @@ device or a host no scan has seen; 3 failure.`,
 		},
 	}
 	c.addOutput(cmd)
+	cmd.Flags().Lookup("format").Usage = "report format: terminal, markdown, json, html or sarif"
 	c.addDB(cmd, false)
 	cmd.Flags().StringVar(&host, "host", "", "address of the device as scanned (required)")
 	return cmd

@@ -229,6 +229,10 @@ func TestMds2Verify(t *testing.T) {
 	if diff := cmp.Diff(ids, []string{"mds2.claim-transport-encryption"}); diff != "" {
 		t.Errorf("contradictions (-got +want):\n%s", diff)
 	}
+	code, out, _ = runMds2(t, db, "verify", "acme-imaging/ct-9000", "--host", "10.1.2.3", "--format", "sarif")
+	if code != ExitFindings || !strings.Contains(out, `"ruleId": "mds2.claim-transport-encryption"`) {
+		t.Errorf("sarif: exit %d\n%s", code, out)
+	}
 	// A host no scan has seen is the caller's mistake.
 	if code, _, _ := runMds2(t, db, "verify", forms["ct-strong"], "--host", "10.9.9.9"); code != ExitUsage {
 		t.Errorf("unseen host: exit %d, want 2", code)
@@ -237,7 +241,7 @@ func TestMds2Verify(t *testing.T) {
 	st, _ = store.Open(ctx, db)
 	defer st.Close()
 	runs, err := st.Runs(ctx, "mds2-verify", 5)
-	if err != nil || len(runs) != 1 {
+	if err != nil || len(runs) != 2 {
 		t.Errorf("mds2-verify runs: %v %v", runs, err)
 	}
 }
