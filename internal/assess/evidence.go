@@ -2,7 +2,6 @@ package assess
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -371,6 +370,3 @@ func imagingHosts(svcs []inventory.Service) map[string]bool {
 }
 
 func isDICOMPort(p int) bool { return p == 104 || p == 11112 || p == 2762 || p == 4242 }
-
-// errNoContent guards callers that forgot to Load.
-var errNoContent = errors.New("assessment content not loaded")
