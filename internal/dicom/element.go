@@ -5,9 +5,10 @@ package dicom
 // reported as an anomaly; they are then treated as UN.
 type VR string
 
-// Element is one data element as read or built. Its value is kept as the raw
-// bytes in the transfer syntax's byte order (Value); sequences keep their
-// items, encapsulated pixel data its fragments. An element whose value was
+// Element is one data element as read or built. Its value is kept as raw
+// bytes (Value), always little-endian: binary values read from explicit VR
+// big endian are swapped when read, and swapped back only if written as big
+// endian. Sequences keep their items, encapsulated pixel data its fragments. An element whose value was
 // skipped (ReadOptions.SkipLargerThan) has Skipped set, Value nil, and its
 // position and length so that a caller can read it later.
 type Element struct {
