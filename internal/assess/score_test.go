@@ -2,8 +2,10 @@ package assess
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -393,5 +395,42 @@ func TestRoadmapActionsCiteFrameworks(t *testing.T) {
 	}
 	if diff := cmp.Diff(phases, map[Phase]int{Phase30: 8, Phase90: 12, PhaseYear: len(r.Roadmap) - 20}); diff != "" {
 		t.Errorf("actions per phase for a large organisation (-got +want):\n%s", diff)
+	}
+}
+
+// The inline charts must be well-formed SVG (XML), or browsers drop them.
+func TestHTMLChartsAreWellFormedSVG(t *testing.T) {
+	c := mustLoad(t)
+	a := readAnswers(t, "large-health-system.json")
+	a.Organisation.Name = `Lakeshore <Health> & "Care"`
+	html := string(render(t, c, Score(c, a, nil, testNow), FormatHTML))
+	n := 0
+	for rest := html; ; n++ {
+		start := strings.Index(rest, "<svg")
+		if start < 0 {
+			break
+		}
+		end := strings.Index(rest[start:], "</svg>")
+		if end < 0 {
+			t.Fatal("unterminated <svg>")
+		}
+		block := rest[start : start+end+len("</svg>")]
+		dec := xml.NewDecoder(strings.NewReader(block))
+		for {
+			_, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("chart %d is not well-formed: %v", n, err)
+			}
+		}
+		rest = rest[start+end:]
+	}
+	if n != 4 {
+		t.Errorf("%d charts, want 4 (practices, functions, CPG sets, threats)", n)
+	}
+	if strings.Contains(html, "<Health>") {
+		t.Error("organisation name not escaped in HTML")
 	}
 }
