@@ -283,10 +283,16 @@ func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error
 		visible bool
 	}
 	var cands []candidate
+	var firstErr error
 	for _, s := range sheets {
 		g, err := readGrid(f, s, lim)
 		if err != nil {
-			continue // a damaged sheet that is not the form does not matter
+			// A damaged sheet that is not the form does not matter; if no
+			// sheet can be read, the error says why.
+			if firstErr == nil {
+				firstErr = fmt.Errorf("sheet %q: %v", clip(oneLine(s), 60), err)
+			}
+			continue
 		}
 		col, n := idColumn(g, cat)
 		if n < minKnownIDs {
@@ -294,6 +300,9 @@ func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error
 		}
 		visible, err := f.GetSheetVisible(s)
 		cands = append(cands, candidate{g, col, n, err != nil || visible})
+	}
+	if len(cands) == 0 && firstErr != nil {
+		return nil, fmt.Errorf("%w: %v; open and re-save it as .xlsx", ErrBroken, firstErr)
 	}
 	if len(cands) == 0 {
 		return nil, fmt.Errorf("%w: no worksheet holds MDS2 question IDs such as AUTH-1 or TXCF-2 (is this an HN 1-2019 form?)", ErrNoForm)
@@ -375,7 +384,7 @@ func idColumn(g *sheetGrid, cat *Catalogue) (col, count int) {
 func headerKind(s string) string {
 	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
 	switch {
-	case s == "":
+	case s == "", len(s) > 40: // instructions ("Answer every question...") are not headers
 		return ""
 	case strings.Contains(s, "note"), strings.Contains(s, "comment"), strings.Contains(s, "explanation"), strings.Contains(s, "remark"), s == "details":
 		return "note"
@@ -433,8 +442,11 @@ func findColumns(g *sheetGrid, cat *Catalogue, idCol int) columns {
 			break
 		}
 	}
-	if cols.answer < 0 {
-		cols.answer = bestAnswerColumn(g, cat, idCol)
+	// Trust the header only if its column really holds answers: a stray
+	// "Response" cell above the table must not hide the real column.
+	if best := bestAnswerColumn(g, cat, idCol); cols.answer < 0 ||
+		(best >= 0 && best != cols.answer && answerCount(g, cat, idCol, best) > 2*answerCount(g, cat, idCol, cols.answer)) {
+		cols.answer = best
 	}
 	if cols.question < 0 {
 		cols.question = longestTextColumn(g, cat, idCol, cols.answer)
@@ -447,6 +459,20 @@ func cellAt(row []string, c int) string {
 		return ""
 	}
 	return row[c]
+}
+
+// answerCount counts the question rows whose cell in col reads as an answer.
+func answerCount(g *sheetGrid, cat *Catalogue, idCol, col int) int {
+	n := 0
+	for _, row := range g.rows {
+		if _, _, ok := cat.CellID(cellAt(row, idCol)); !ok {
+			continue
+		}
+		if _, _, ok := NormalizeAnswer(cellAt(row, col)); ok {
+			n++
+		}
+	}
+	return n
 }
 
 func bestAnswerColumn(g *sheetGrid, cat *Catalogue, idCol int) int {

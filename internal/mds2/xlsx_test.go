@@ -632,3 +632,23 @@ func TestReadHostileLayout(t *testing.T) {
 		t.Errorf("row beyond the row limit was read")
 	}
 }
+
+// TestReadMisleadingHeader: instructions and a stray "Response" cell above
+// the table must not be taken for the answer column's header.
+func TestReadMisleadingHeader(t *testing.T) {
+	cat := catalogue(t)
+	f := mds2test.Standard(cat, acme, mds2test.AllYes)
+	f.DeviceBlock = append(f.DeviceBlock,
+		[2]string{"", "Answer every question with Yes, No or N/A and give details in the notes column."},
+		[2]string{"Vendor", "Acme Imaging"},
+	)
+	f.Columns = []string{"id", "question", "answer", "note"}
+	f.Headers = []string{"ID", "Response", "Yes/No", "Note"} // "Response" over the question column
+	p, err := mds2.Read(formBytes(t, f), "m.xlsx", cat, mds2.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Value("TXCF-2") != mds2.ValueYes || len(p.Problems) != 0 {
+		t.Errorf("TXCF-2=%v problems=%v", p.Value("TXCF-2"), p.Problems[:min(3, len(p.Problems))])
+	}
+}
