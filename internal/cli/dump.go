@@ -171,7 +171,7 @@ func (d *dumper) writeListing(path string, f *dicom.File) {
 	all := append(append([]dicom.Anomaly{}, f.Anomalies...), d.anomalies...)
 	fmt.Fprintf(w, "\n# Anomalies: %d\n", len(all))
 	for _, a := range all {
-		fmt.Fprintf(w, "%s\n", a)
+		fmt.Fprintf(w, "%s\n", printable(a.String()))
 	}
 }
 
@@ -222,7 +222,7 @@ func (d *dumper) listDataSet(ds *dicom.DataSet, depth int, dec *charset.Decoder)
 		case d.redacted(e):
 			value = "<redacted>"
 		default:
-			value = d.truncate(d.displayValue(e, dec))
+			value = printable(d.truncate(d.displayValue(e, dec)))
 		}
 		if (e.Items != nil || e.Fragments != nil) && d.redacted(e) {
 			value += " <redacted>"
@@ -255,6 +255,36 @@ func printableVR(vr dicom.VR) string {
 		return string(vr)
 	}
 	return strconv.QuoteToASCII(string(vr))
+}
+
+// printable escapes what a hostile file could use against the terminal
+// showing the dump: control characters (ANSI escape sequences), C1 controls
+// and bidirectional overrides. Everything else is shown as decoded.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var sb strings.Builder
+	for _, r := range s {
+		if unsafeRune(r) {
+			fmt.Fprintf(&sb, "\\u%04x", r)
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f
 }
 
 func (d *dumper) truncate(s string) string {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pacsguard/pacsguard/internal/dicom"
 )
 
 var updateDump = flag.Bool("update-dump", false, "rewrite the dump golden files under testdata/dump")
@@ -151,6 +153,30 @@ func TestDumpFailures(t *testing.T) {
 	}
 	if !strings.Contains(out, "(0008,0060) CS [OT]") {
 		t.Errorf("the readable file was not dumped:\n%s", out)
+	}
+}
+
+// TestDumpEscapesTerminalControls: a value holding an ANSI escape sequence
+// or a bidi override is shown escaped, never sent raw to the terminal.
+func TestDumpEscapesTerminalControls(t *testing.T) {
+	ds := &dicom.DataSet{}
+	ds.Set(dicom.NewString(dicom.TagSpecificCharacterSet, dicom.VRCS, "ISO_IR 192"))
+	ds.Set(dicom.NewString(0x00080070, dicom.VRLO, "evil\x1b[2J\u202egnp.exe"))
+	f := &dicom.File{Meta: dicom.NewFileMeta("1.2.3", "1.2.3.4", dicom.ExplicitVRLittleEndian), DataSet: ds, TransferSyntax: dicom.ExplicitVRLittleEndian}
+	var b bytes.Buffer
+	if err := dicom.WriteFile(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "evil.dcm")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := runCLI(t, "dump", path)
+	if strings.ContainsAny(out, "\x1b\u202e") {
+		t.Errorf("control characters reached the output:\n%q", out)
+	}
+	if !strings.Contains(out, `evil\u001b[2J\u202egnp.exe`) {
+		t.Errorf("escaped value missing:\n%s", out)
 	}
 }
 
