@@ -93,6 +93,19 @@ func TestCSFCounts(t *testing.T) {
 	}
 }
 
+func TestParseCSFStrict(t *testing.T) {
+	for _, doc := range []string{
+		`{"catalog":{"groups":[{"id":"PR","class":"function","title":"PROTECT","weight":1}]}}`,
+		`{"catalog":{"groups":[{"id":"PR","class":"function","controls":[{"id":"PR.DS","class":"category","params":[]}]}]}}`,
+		`{"catalog":{"groups":[{"id":"PR","class":"team"}]}}`,
+		`{"catalog":{"groups":[]}}`,
+	} {
+		if _, err := ParseCSF(strings.NewReader(doc)); err == nil {
+			t.Errorf("ParseCSF accepted %s", doc)
+		}
+	}
+}
+
 func TestNormalizeCSFID(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string

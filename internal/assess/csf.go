@@ -70,18 +70,25 @@ type CSFLink struct {
 	Href string `json:"href"`
 }
 
-// OSCAL shapes, only the fields used. Unknown fields are allowed here on
-// purpose: the catalogue is NIST's file, copied byte for byte, and its schema
-// is OSCAL's, not ours; the tests pin the counts instead.
+// OSCAL shapes. The structure NIST's catalogue uses (groups, controls,
+// parts, props, links) is decoded strictly, so a refreshed catalogue with a
+// new kind of field fails the tests instead of being half read; metadata and
+// back-matter are OSCAL's descriptive blocks and only their titles are read.
+type oscalFile struct {
+	Catalog oscalCatalog `json:"catalog"`
+}
+
 type oscalCatalog struct {
-	Catalog struct {
-		Metadata struct {
-			Title     string `json:"title"`
-			Version   string `json:"version"`
-			Published string `json:"published"`
-		} `json:"metadata"`
-		Groups []oscalNode `json:"groups"`
-	} `json:"catalog"`
+	UUID       string          `json:"uuid"`
+	Metadata   json.RawMessage `json:"metadata"`
+	Groups     []oscalNode     `json:"groups"`
+	BackMatter json.RawMessage `json:"back-matter"`
+}
+
+type oscalMetadata struct {
+	Title     string `json:"title"`
+	Version   string `json:"version"`
+	Published string `json:"published"`
 }
 
 type oscalNode struct {
@@ -95,12 +102,15 @@ type oscalNode struct {
 }
 
 type oscalProp struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name    string `json:"name"`
+	NS      string `json:"ns"`
+	Value   string `json:"value"`
+	Remarks string `json:"remarks"`
 }
 
 type oscalPart struct {
 	ID    string `json:"id"`
+	NS    string `json:"ns"`
 	Name  string `json:"name"`
 	Prose string `json:"prose"`
 }
@@ -110,18 +120,25 @@ const maxCSFDepth = 4
 
 // ParseCSF reads an OSCAL CSF 2.0 catalogue.
 func ParseCSF(r io.Reader) (*CSF, error) {
-	var cat oscalCatalog
+	var f oscalFile
 	dec := json.NewDecoder(r)
-	if err := dec.Decode(&cat); err != nil {
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("CSF catalogue: %w", err)
 	}
+	var md oscalMetadata
+	if len(f.Catalog.Metadata) > 0 {
+		if err := json.Unmarshal(f.Catalog.Metadata, &md); err != nil {
+			return nil, fmt.Errorf("CSF catalogue metadata: %w", err)
+		}
+	}
 	c := &CSF{
-		Title:     cat.Catalog.Metadata.Title,
-		Version:   cat.Catalog.Metadata.Version,
-		Published: cat.Catalog.Metadata.Published,
+		Title:     md.Title,
+		Version:   md.Version,
+		Published: md.Published,
 		byID:      map[string]CSFElement{},
 	}
-	for _, g := range cat.Catalog.Groups {
+	for _, g := range f.Catalog.Groups {
 		if g.Class != "function" {
 			return nil, fmt.Errorf("CSF catalogue: top-level group %q has class %q, want function", g.ID, g.Class)
 		}
