@@ -308,9 +308,12 @@ func (fs *fileScan) pe(p []byte) {
 			if e != nil {
 				where = fmt.Sprintf("inside element %s %s (value at offset %d, %d bytes)", e.Tag, e.VR, e.ValueOffset, e.Length)
 				data += " tag=" + e.Tag.String()
-				if depth == 0 && e.Tag.Group() != 2 {
+				// Private and unknown elements go; a standard one (pixel data,
+				// say) stays: without the MZ header in the preamble, Windows no
+				// longer finds the PE header in it.
+				if carrier := e.Tag.IsPrivate() || e.VR == dicom.VRUN; carrier && depth == 0 {
 					fs.remove(e, "carries the PE header of a PE-DICOM polyglot")
-				} else if depth > 0 {
+				} else if carrier {
 					fs.payloadNested = true
 				}
 			}
