@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 	"time"
@@ -34,6 +35,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: storebench gen|scp|store|assoc [flags]")
 		return 2
+	}
+	// STOREBENCH_CPUPROFILE=file profiles any sub-command (a diagnosis aid).
+	if path := os.Getenv("STOREBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "storebench:", err)
+			return 1
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	var err error
 	switch args[0] {
@@ -137,8 +149,14 @@ func store(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	var bytes int64
+	var buf []byte // reused: one file in memory at a time, as storescu does
 	for _, p := range paths {
-		f, err := scu.ReadPart10(p)
+		buf, err = readInto(buf, p)
+		if err != nil {
+			a.Abort()
+			return err
+		}
+		f, err := scu.SplitPart10(buf)
 		if err != nil {
 			a.Abort()
 			return err
@@ -151,8 +169,7 @@ func store(ctx context.Context, args []string, stdout io.Writer) error {
 			a.Release(ctx)
 			return fmt.Errorf("%s: status 0x%04X", p, st)
 		}
-		info, _ := os.Stat(p)
-		bytes += info.Size()
+		bytes += int64(len(buf))
 	}
 	if err := a.Release(ctx); err != nil {
 		return err
@@ -187,4 +204,24 @@ func assoc(ctx context.Context, args []string, stdout io.Writer) error {
 	el := time.Since(start)
 	fmt.Fprintf(stdout, "associations=%d seconds=%.3f per_second=%.1f\n", *n, el.Seconds(), float64(*n)/el.Seconds())
 	return nil
+}
+
+// readInto reads a whole file into buf, growing it when needed.
+func readInto(buf []byte, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return buf, err
+	}
+	n := int(st.Size())
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	_, err = io.ReadFull(f, buf)
+	return buf, err
 }

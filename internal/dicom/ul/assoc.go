@@ -173,7 +173,7 @@ func newAssociation(conn net.Conn, cfg Config, requestor bool) *Association {
 	cfg = cfg.WithDefaults()
 	// Big enough to hold a whole P-DATA-TF of our maximum, so that most
 	// PDUs are decoded in place (see next).
-	size := int(min(max(uint64(cfg.MaxPDU)+pdu.HeaderLen, 64<<10), 1<<20+pdu.HeaderLen))
+	size := int(min(max(uint64(cfg.MaxPDU)+pdu.HeaderLen, 8<<10), 1<<20+pdu.HeaderLen))
 	return &Association{conn: conn, br: bufio.NewReaderSize(conn, size), cfg: cfg, m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
 }
 
