@@ -80,7 +80,7 @@ func runDump(env *Env, o dumpOptions, paths []string) error {
 		f, err := dicom.ReadFile(path, dicom.ReadOptions{SkipLargerThan: dumpMaxLoad})
 		if err != nil {
 			failed++
-			fmt.Fprintf(env.Stderr, "pacsguard: dump: %s: %s\n", path, dumpReadError(err))
+			fmt.Fprintf(env.Stderr, "pacsguard: dump: %s: %s\n", printable(path), dumpReadError(err))
 			continue
 		}
 		d := &dumper{w: w, o: o}
@@ -155,7 +155,7 @@ func (d *dumper) redacted(e *dicom.Element) bool {
 
 func (d *dumper) writeListing(path string, f *dicom.File) {
 	w := d.w
-	fmt.Fprintf(w, "# File: %s\n", path)
+	fmt.Fprintf(w, "# File: %s\n", printable(path)) // file names in archives are input too
 	if f.HasPreamble {
 		fmt.Fprintf(w, "# Preamble: %s\n", f.PreambleKind)
 	} else {
