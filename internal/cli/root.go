@@ -6,8 +6,11 @@ import (
 
 const rootLong = `pacsguard audits medical imaging networks and archives: it finds DICOM nodes
 and their web faces and shows which doors are open (scan), sweeps archives for
-malicious, tampered or encrypted images (files), and turns HICP, CPG and NIST
-CSF 2.0 good practice into a sized, evidence-backed roadmap (assess).
+malicious, tampered or encrypted images (files), matches what it finds against
+an offline advisory database for imaging software (vulndb), turns HICP, CPG and
+NIST CSF 2.0 good practice into a sized, evidence-backed roadmap (assess), and
+compares and verifies device security disclosures before and after purchase
+(mds2).
 
 Scans are safe by default: one connection at a time per host, gentle rates,
 every association released. Anything that queries, moves or writes patient data
