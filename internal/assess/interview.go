@@ -42,7 +42,7 @@ func Interview(ctx context.Context, c *Content, in io.Reader, out io.Writer, bas
 		}
 		return progress(a)
 	}
-	if err := iv.profile(&a.Organisation); err != nil {
+	if err := iv.profile(&a.Organisation, base != nil); err != nil {
 		return a, err
 	}
 	if err := save(); err != nil {
@@ -211,7 +211,9 @@ func parseTier(dst *int) func(string) error {
 	}
 }
 
-func (iv *interviewer) profile(p *Profile) error {
+// profile asks what the profile lacks. A resumed profile was confirmed
+// before, so its size and yes/no footprint answers are not asked again.
+func (iv *interviewer) profile(p *Profile, resumed bool) error {
 	q := iv.q.Profile
 	fmt.Fprintln(iv.out, "== Your organisation ==")
 	steps := []struct {
@@ -240,7 +242,7 @@ func (iv *interviewer) profile(p *Profile) error {
 			return err
 		}
 	}
-	if p.Size == "" {
+	if p.Size == "" && !resumed {
 		d := DecideSize(*p)
 		fmt.Fprintf(iv.out, "By HICP's criteria you are a %s organisation (%s).\n", d.Size, strings.Join(d.Reasons, "; "))
 		if err := iv.ask("Press Enter to accept, or type small, medium or large: ", func(s string) error {
@@ -279,9 +281,9 @@ func (iv *interviewer) profile(p *Profile) error {
 		}
 	}
 	// Yes/no footprint questions are asked only on a fresh profile: false is
-	// both "no" and "not asked" in a resumed one.
+	// both "no" and "not asked", so a resumed profile keeps its answers.
 	im := p.Imaging
-	if !im.PACS && !im.VNA && !im.Cloud && !im.RemoteReading && !im.VendorRemoteAccess {
+	if !resumed && !im.PACS && !im.VNA && !im.Cloud && !im.RemoteReading && !im.VendorRemoteAccess {
 		for _, yn := range []struct {
 			key string
 			dst *bool
