@@ -520,3 +520,47 @@ func TestFindCancel(t *testing.T) {
 		t.Errorf("after cancel: %+v, callback ran %d times", res, n)
 	}
 }
+
+func TestUserIdentityAndAsyncOps(t *testing.T) {
+	auth := func(id *pdu.UserIdentityRQ) (bool, []byte) {
+		return id.IdentityType == pdu.UserIdentityUsernamePasscode && string(id.Primary) == "tech" && string(id.Secondary) == "secret", []byte("welcome")
+	}
+	addr := serve(t, scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, Authenticate: auth})
+	tests := []struct {
+		name     string
+		id       *pdu.UserIdentityRQ
+		wantResp []byte
+		wantRJ   bool
+	}{
+		{"accepted with response", &pdu.UserIdentityRQ{IdentityType: pdu.UserIdentityUsernamePasscode, PositiveResponseRequested: true, Primary: []byte("tech"), Secondary: []byte("secret")}, []byte("welcome"), false},
+		{"accepted without response", &pdu.UserIdentityRQ{IdentityType: pdu.UserIdentityUsernamePasscode, Primary: []byte("tech"), Secondary: []byte("secret")}, nil, false},
+		{"wrong passcode", &pdu.UserIdentityRQ{IdentityType: pdu.UserIdentityUsernamePasscode, Primary: []byte("tech"), Secondary: []byte("guess")}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := ctxT(t)
+			a, out, err := scu.Associate(ctx, scu.Config{Addr: addr, UserIdentity: tt.id, AsyncOps: &pdu.AsyncOps{MaxInvoked: 5, MaxPerformed: 5}})
+			if tt.wantRJ {
+				var rj *ul.RejectError
+				if !errors.As(err, &rj) || rj.Source != pdu.RejectSourceServiceProviderACSE {
+					t.Fatalf("err = %v, want a reject from the ACSE provider", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Release(ctx)
+			var got []byte
+			if out.UserIdentity != nil {
+				got = out.UserIdentity.ServerResponse
+			}
+			if string(got) != string(tt.wantResp) || (tt.wantResp != nil) != (out.UserIdentity != nil) {
+				t.Errorf("user identity response %q, want %q", got, tt.wantResp)
+			}
+			if diff := cmp.Diff(out.AsyncOps, &pdu.AsyncOps{MaxInvoked: 1, MaxPerformed: 1}); diff != "" {
+				t.Errorf("async ops: %s", diff)
+			}
+		})
+	}
+}

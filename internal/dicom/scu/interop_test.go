@@ -202,6 +202,9 @@ func TestInteropDcmQRSCP(t *testing.T) {
 	if len(out.AcceptedContexts()) != len(qrProposals) {
 		t.Errorf("accepted %+v", out.Contexts)
 	}
+	if st, err := a.Echo(ctx); err != nil || st != 0 {
+		t.Fatalf("echo: 0x%04X %v", st, err)
+	}
 	ct := sample(t, "CT_small.dcm")
 	for _, f := range []string{ct, sample(t, "MR_small.dcm"), sample(t, "rtplan.dcm")} {
 		mustStore(t, a, f)
