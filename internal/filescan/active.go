@@ -2,6 +2,7 @@ package filescan
 
 import (
 	"bytes"
+	"compress/zlib"
 	"io"
 	"regexp"
 	"sort"
@@ -30,7 +31,18 @@ type DocContent struct {
 	// Scanned is how many bytes were looked at; Truncated says the cap was reached.
 	Scanned   int64
 	Truncated bool
+	// Inflated is how many bytes of FlateDecode streams were decompressed
+	// and scanned (PDFs of at most 8 MiB).
+	Inflated int64
 }
+
+const (
+	// PDFs up to this size also have their FlateDecode streams scanned:
+	// object streams (PDF 1.5) hide action dictionaries from a byte scan.
+	maxInflatePDF = 8 << 20
+	// maxInflated bounds the decompressed bytes per document (zip bombs).
+	maxInflated = 32 << 20
+)
 
 // pdfActiveNames are the PDF dictionary keys and types that run code or act
 // without the reader's consent (ISO 32000-1 §12.6, §7.11.4).
@@ -115,6 +127,12 @@ func scanDocument(r io.ReaderAt, off, n, limit int64, chunk int) (DocContent, er
 		copy(buf, win[len(win)-keep:])
 	}
 	dc.Scanned = pos
+	if dc.Format == "pdf" && n <= maxInflatePDF {
+		doc := make([]byte, n)
+		if got, _ := r.ReadAt(doc, off); int64(got) == n {
+			dc.Inflated = pdfInflateScan(doc, pdfNames)
+		}
+	}
 	dc.PDFActive = sortedKeys(pdfNames)
 	dc.Script = sortedKeys(scripts)
 	dc.ExternalEntities = sortedKeys(entities)
@@ -221,4 +239,73 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pdfInflateScan decompresses every FlateDecode stream of doc (within
+// maxInflated in all) and records the active names inside.
+func pdfInflateScan(doc []byte, found map[string]bool) int64 {
+	var total int64
+	buf := make([]byte, docChunk)
+	for i := 0; i < len(doc) && total < maxInflated; {
+		j := bytes.Index(doc[i:], []byte("stream"))
+		if j < 0 {
+			break
+		}
+		k := i + j + len("stream")
+		i = k
+		if k >= len(doc) || (doc[k] != '\r' && doc[k] != '\n') || (i-len("stream") >= 3 && string(doc[i-len("stream")-3:i-len("stream")]) == "end") {
+			continue
+		}
+		if doc[k] == '\r' {
+			k++
+		}
+		if k < len(doc) && doc[k] == '\n' {
+			k++
+		}
+		// The stream's dictionary is just before the keyword.
+		dictStart := max(0, i-len("stream")-1024)
+		if d := bytes.LastIndex(doc[dictStart:i], []byte("obj")); d >= 0 {
+			dictStart += d
+		}
+		names := map[string]bool{}
+		pdfScanAll(doc[dictStart:i-len("stream")], names)
+		if !names["FlateDecode"] && !names["Fl"] {
+			continue
+		}
+		zr, err := zlib.NewReader(bytes.NewReader(doc[k:]))
+		if err != nil {
+			continue
+		}
+		lr := io.LimitReader(zr, maxInflated-total)
+		carry := 0
+		for {
+			got, err := io.ReadFull(lr, buf[carry:])
+			win := buf[:carry+got]
+			total += int64(got)
+			final := err != nil
+			pdfScan(win, final, found)
+			if final {
+				break
+			}
+			carry = min(docOverlap, len(win))
+			copy(buf, win[len(win)-carry:])
+		}
+		zr.Close()
+	}
+	return total
+}
+
+// pdfScanAll collects every name in b (not only the active ones).
+func pdfScanAll(b []byte, names map[string]bool) {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '/' {
+			continue
+		}
+		j := i + 1
+		for j < len(b) && pdfRegular(b[j]) {
+			j++
+		}
+		names[pdfName(b[i+1:j])] = true
+		i = j - 1
+	}
 }

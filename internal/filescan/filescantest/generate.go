@@ -10,6 +10,7 @@ package filescantest
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"math/rand/v2"
 	"strconv"
@@ -223,4 +224,19 @@ func must(err error) {
 	if err != nil {
 		panic("filescantest: " + err.Error())
 	}
+}
+
+// PDFWithObjectStream is a PDF whose action dictionary sits in a
+// FlateDecode object stream (PDF 1.5), invisible to a plain byte scan.
+func PDFWithObjectStream(action string) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte("5 0 << " + action + " >>"))
+	zw.Close()
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+	b.WriteString("4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length " + strconv.Itoa(z.Len()) + " >>\nstream\n")
+	b.Write(z.Bytes())
+	b.WriteString("\nendstream\nendobj\n%%EOF\n")
+	return b.Bytes()
 }

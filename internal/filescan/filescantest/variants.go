@@ -54,6 +54,9 @@ func Variants() []Variant {
 		{"large PDF with OpenAction at the end (streamed)", "pdf-big.dcm", func() []byte {
 			return WithDocument("application/pdf", PDFWith("/OpenAction 5 0 R /Launch 6 0 R", 300<<10))
 		}, []string{"files.pdf-active-content"}},
+		{"PDF with JavaScript in a compressed object stream", "js-objstm.dcm", func() []byte {
+			return WithDocument("application/pdf", PDFWithObjectStream("/S /JavaScript /JS (app.alert(1))"))
+		}, []string{"files.pdf-active-content"}},
 		{"clean PDF", "pdf-clean.dcm", func() []byte { return WithDocument("application/pdf", PDFWith("/Producer (x)", 10)) }, nil},
 		{"HTML with script", "html.dcm", func() []byte {
 			return WithDocument("text/html", []byte("<!DOCTYPE html><html><body><img src=x onerror=alert(1)><script>alert(1)</script></body></html>"))
