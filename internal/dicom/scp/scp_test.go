@@ -99,7 +99,8 @@ func query(level string, keys ...*dicom.Element) *dicom.DataSet {
 
 func TestServices(t *testing.T) {
 	destArchive, _ := scp.NewArchive(t.TempDir())
-	destAddr := serve(t, scp.Config{Policy: scp.Policy{AE: "DEST", Unknown: scp.AllServices}, Store: destArchive})
+	dest := &originators{next: destArchive}
+	destAddr := serve(t, scp.Config{Policy: scp.Policy{AE: "DEST", Unknown: scp.AllServices}, Store: dest})
 	dir := t.TempDir()
 	archive, err := scp.NewArchive(dir)
 	if err != nil {
@@ -194,6 +195,9 @@ func TestServices(t *testing.T) {
 		}
 		if got := destArchive.Len(); got != 2 {
 			t.Errorf("destination holds %d, want 2", got)
+		}
+		if diff := cmp.Diff(dest.seen, []string{"PACSGUARD", "PACSGUARD"}); diff != "" {
+			t.Errorf("move originator AEs of the sub-operations: %s", diff)
 		}
 	})
 	t.Run("move unknown destination", func(t *testing.T) {
@@ -563,4 +567,15 @@ func TestUserIdentityAndAsyncOps(t *testing.T) {
 			}
 		})
 	}
+}
+
+// originators records the Move Originator AE of each C-STORE it passes on.
+type originators struct {
+	next scp.StoreHandler
+	seen []string
+}
+
+func (o *originators) Store(ctx context.Context, req *scp.Request, sopClass, sopInstance, ts string, data []byte) uint16 {
+	o.seen = append(o.seen, req.MoveOriginatorAE)
+	return o.next.Store(ctx, req, sopClass, sopInstance, ts, data)
 }

@@ -88,6 +88,10 @@ type Request struct {
 	// ContextID and TransferSyntax of the presentation context used.
 	ContextID      uint8
 	TransferSyntax string
+	// MoveOriginatorAE and MoveOriginatorMessageID name the C-MOVE a
+	// C-STORE serves, when the sender said so.
+	MoveOriginatorAE        string
+	MoveOriginatorMessageID uint16
 }
 
 // StoreHandler stores a received C-STORE data set (in transfer syntax ts,
@@ -199,18 +203,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	defer s.wg.Wait()
+	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does, instead of stopping the device.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed; retrying", "err", err, "in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return nil
+			}
+			continue
 		}
+		backoff = 0
 		if tc, ok := conn.(*net.TCPConn); ok {
 			tc.SetNoDelay(true)
 		}

@@ -40,7 +40,8 @@ func (sess *session) request(m *dimse.Message) *Request {
 	if len(pc.TransferSyntaxes) > 0 {
 		ts = pc.TransferSyntaxes[0]
 	}
-	return &Request{CallingAE: sess.rq.CallingAE, CalledAE: sess.rq.CalledAE, RemoteAddr: sess.remote, Allowed: sess.allowed, ContextID: m.ContextID, TransferSyntax: ts}
+	return &Request{CallingAE: sess.rq.CallingAE, CalledAE: sess.rq.CalledAE, RemoteAddr: sess.remote, Allowed: sess.allowed, ContextID: m.ContextID, TransferSyntax: ts,
+		MoveOriginatorAE: m.Command.MoveOriginatorAE, MoveOriginatorMessageID: m.Command.MoveOriginatorMessageID}
 }
 
 func (sess *session) dispatch(ctx context.Context, m *dimse.Message) error {
@@ -271,7 +272,7 @@ func (sess *session) moveSender(ctx context.Context, addr string, c *dimse.Comma
 		return nil, nil, err
 	}
 	send := func(inst Instance) uint16 {
-		st, err := a.Store(ctx, inst.SOPClassUID, inst.SOPInstanceUID, inst.TransferSyntax, inst.DataSet)
+		st, err := a.StoreForMove(ctx, inst.SOPClassUID, inst.SOPInstanceUID, inst.TransferSyntax, inst.DataSet, sess.rq.CallingAE, c.MessageID)
 		if err != nil {
 			return dimse.StatusOutOfResourcesSubOps
 		}

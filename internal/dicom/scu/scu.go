@@ -421,6 +421,12 @@ func (a *Association) Echo(ctx context.Context) (uint16, error) {
 // transfer syntax (implicit or explicit VR LE, explicit VR BE), the data
 // set is transcoded with the codec, as DCMTK's storescu does.
 func (a *Association) Store(ctx context.Context, sopClass, sopInstance, ts string, data []byte) (uint16, error) {
+	return a.StoreForMove(ctx, sopClass, sopInstance, ts, data, "", 0)
+}
+
+// StoreForMove is Store for a C-MOVE sub-operation: it names the AE and
+// message ID of the C-MOVE it serves (Move Originator, PS3.7 §9.3.1.1).
+func (a *Association) StoreForMove(ctx context.Context, sopClass, sopInstance, ts string, data []byte, originatorAE string, originatorMsgID uint16) (uint16, error) {
 	pc, err := a.contextFor(sopClass, ts)
 	if err != nil {
 		pc, data, err = a.transcodeFor(sopClass, ts, data, err)
@@ -429,7 +435,8 @@ func (a *Association) Store(ctx context.Context, sopClass, sopInstance, ts strin
 		}
 	}
 	id, err := a.request(ctx, pc.ID, &dimse.Command{CommandField: dimse.CStoreRQ, AffectedSOPClassUID: sopClass,
-		AffectedSOPInstanceUID: sopInstance, Priority: dimse.PriorityMedium}, nonNil(data))
+		AffectedSOPInstanceUID: sopInstance, Priority: dimse.PriorityMedium,
+		MoveOriginatorAE: originatorAE, MoveOriginatorMessageID: originatorMsgID}, nonNil(data))
 	if err != nil {
 		return 0, err
 	}
