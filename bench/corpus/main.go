@@ -23,7 +23,7 @@ import (
 	"github.com/pacsguard/pacsguard/internal/dicom"
 )
 
-const uidRoot = "1.2.826.0.1.3680043.10.1526.99." // pacsguard test root (synthetic UIDs)
+const uidRoot = dicom.UIDRoot + ".98." // synthetic benchmark UIDs
 
 func main() {
 	out := flag.String("out", "", "directory to write the corpus into (created)")

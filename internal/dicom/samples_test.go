@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the synthetic files under testd
 // Synthetic identifiers only: nothing here is patient data.
 const (
 	testSOPClass    = "1.2.840.10008.5.1.4.1.1.7" // Secondary Capture Image Storage
-	testSOPInstance = "1.2.826.0.1.3680043.10.1526.99.1"
+	testSOPInstance = UIDRoot + ".99.10"          // even length: raw test elements need no padding
 )
 
 // syntheticDataSet builds a small data set that exercises every structure

@@ -12,9 +12,15 @@ import (
 // ErrEncode: the data set cannot be encoded as asked.
 var ErrEncode = errors.New("cannot encode DICOM data set")
 
+// UIDRoot is pacsguard's UID arc: a UUID-derived UID (PS3.5 §B.2), which
+// needs no registered root, generated once for the project. UIDs pacsguard
+// makes hang under it; with a few short components they stay within the 64
+// characters a UI value may have.
+const UIDRoot = "2.25.230235440348473359947313444332899606481"
+
 // Identity written in the meta information of files pacsguard creates.
 const (
-	ImplementationClassUID    = "1.2.826.0.1.3680043.10.1526.1" // pacsguard implementation class
+	ImplementationClassUID    = UIDRoot + ".1"
 	ImplementationVersionName = "PACSGUARD"
 )
 
