@@ -1,0 +1,62 @@
+package filescan
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestWalkSymlinks(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(base, "root")
+	outside := filepath.Join(base, "outside")
+	for _, d := range []string{filepath.Join(root, "sub"), outside} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(filepath.Join(root, "sub", "a.dcm"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(outside, "b.dcm"), []byte("b"), 0o644)
+	links := map[string]string{
+		filepath.Join(root, "out"):       outside,                             // out of the root
+		filepath.Join(root, "loop"):      root,                                // back into the root
+		filepath.Join(outside, "back"):   outside,                             // a cycle outside
+		filepath.Join(root, "sub", "a2"): filepath.Join(root, "sub", "a.dcm"), // a file in the root
+		filepath.Join(root, "dangling"):  filepath.Join(base, "nothing"),
+	}
+	for link, target := range links {
+		if err := os.Symlink(target, link); err != nil {
+			t.Skip("symbolic links unsupported:", err)
+		}
+	}
+	walk := func(follow bool) ([]string, WalkStats, int) {
+		var got []string
+		errs := 0
+		st, err := Walk(context.Background(), []string{root}, follow, func(e Entry, err error) {
+			if err != nil {
+				errs++
+				return
+			}
+			rel, _ := filepath.Rel(base, e.Path)
+			got = append(got, rel)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got, st, errs
+	}
+	got, st, errs := walk(false)
+	if diff := cmp.Diff([]string{"root/sub/a.dcm"}, got); diff != "" || st.SymlinksSkipped != 4 || errs != 0 {
+		t.Errorf("without following: (-want +got):\n%s; %d links skipped (want 4), %d errors", diff, st.SymlinksSkipped, errs)
+	}
+	got, _, errs = walk(true)
+	if diff := cmp.Diff([]string{"outside/b.dcm", "root/sub/a.dcm"}, got); diff != "" || errs != 1 {
+		t.Errorf("following: (-want +got):\n%s; %d errors (want 1, the dangling link)", diff, errs)
+	}
+}
