@@ -226,6 +226,12 @@ func runFilesScan(ctx context.Context, env *Env, o filesScanOptions, paths []str
 			return
 		}
 		doc.Summary.FlaggedFiles++
+		now := env.Now()
+		for i := range it.Findings {
+			for j := range it.Findings[i].Evidence {
+				it.Findings[i].Evidence[j].At = now
+			}
+		}
 		doc.Findings = append(doc.Findings, it.Findings...)
 		if actionErr != nil {
 			return

@@ -302,8 +302,13 @@ func (fs *fileScan) pe(p []byte) {
 	case lfanew >= 132 && lfanew < fs.size-4:
 		var sig [4]byte
 		if n, _ := fs.r.ReadAt(sig[:], lfanew); n == 4 && string(sig[:]) == "PE\x00\x00" {
-			e, depth := elementAt(fs.f, lfanew)
-			where := "between elements"
+			var e *dicom.Element
+			var depth int
+			where := "in the deflated data set"
+			if !fs.deflated() {
+				e, depth = elementAt(fs.f, lfanew)
+				where = "between elements"
+			}
 			data := fmt.Sprintf("e_lfanew=%d", lfanew)
 			if e != nil {
 				where = fmt.Sprintf("inside element %s %s (value at offset %d, %d bytes)", e.Tag, e.VR, e.ValueOffset, e.Length)
@@ -410,6 +415,10 @@ func (fs *fileScan) elementEnd(e *dicom.Element) int64 {
 	return fs.dataEnd()
 }
 
+// deflated: element offsets are positions in the inflated stream, not in
+// the file, so values that were not loaded cannot be read back.
+func (fs *fileScan) deflated() bool { return dicom.IsDeflated(fs.f.TransferSyntax) }
+
 // topElementAt is the top-level element whose header starts at off.
 func (fs *fileScan) topElementAt(off int64) *dicom.Element {
 	for _, e := range fs.f.DataSet.Elements {
@@ -466,7 +475,7 @@ func (fs *fileScan) elements(ds *dicom.DataSet, depth int) {
 			continue
 		}
 		head := e.Value
-		if head == nil && e.Skipped {
+		if head == nil && e.Skipped && !fs.deflated() {
 			head = fs.sample(e.ValueOffset, int64(e.Length))
 		}
 		head = head[:min(len(head), fs.s.opts.SampleBytes)]
@@ -502,7 +511,7 @@ func (fs *fileScan) fragments(e *dicom.Element, depth int) {
 			continue
 		}
 		head := fr.Value
-		if head == nil {
+		if head == nil && !fs.deflated() {
 			head = fs.sample(fr.Offset, min(int64(fr.Length), 512))
 		}
 		if k := Identify(head[:min(len(head), 512)]); k.Class() >= ClassArchive {
