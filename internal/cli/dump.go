@@ -503,9 +503,14 @@ func (d *dumper) jsonValue(e *dicom.Element, dec *charset.Decoder) {
 	}
 	switch e.VR {
 	case dicom.VRPN:
-		var names []map[string]string
+		var names []any
 		for _, v := range strings.Split(d.decodeText(e, dec), `\`) {
-			groups := strings.Split(strings.TrimRight(v, " \x00"), "=")
+			v = strings.TrimRight(v, " \x00")
+			if v == "" {
+				names = append(names, nil) // PS3.18 F.2.5: an empty value is null
+				continue
+			}
+			groups := strings.Split(v, "=")
 			m := map[string]string{}
 			for i, key := range []string{"Alphabetic", "Ideographic", "Phonetic"} {
 				if i < len(groups) && groups[i] != "" {
@@ -519,6 +524,10 @@ func (d *dumper) jsonValue(e *dicom.Element, dec *charset.Decoder) {
 	case dicom.VRDS, dicom.VRIS:
 		var vals []any
 		for _, s := range e.Strings() {
+			if s == "" {
+				vals = append(vals, nil)
+				continue
+			}
 			if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 				vals = append(vals, json.Number(strconv.FormatFloat(f, 'g', -1, 64)))
 			} else {
@@ -547,13 +556,17 @@ func (d *dumper) jsonValue(e *dicom.Element, dec *charset.Decoder) {
 		writeJSON(w, vals)
 	default:
 		if e.VR.IsText() {
-			var vals []string
+			var vals []any
 			text := d.decodeText(e, dec)
 			if e.VR == dicom.VRLT || e.VR == dicom.VRST || e.VR == dicom.VRUT || e.VR == dicom.VRUR {
-				vals = []string{strings.TrimRight(text, " \x00")}
+				vals = []any{strings.TrimRight(text, " \x00")}
 			} else {
 				for _, s := range strings.Split(text, `\`) {
-					vals = append(vals, strings.Trim(s, " \x00"))
+					if s = strings.Trim(s, " \x00"); s == "" {
+						vals = append(vals, nil) // PS3.18 F.2.5: an empty value is null
+					} else {
+						vals = append(vals, s)
+					}
 				}
 			}
 			w.WriteString(`,"Value":`)
