@@ -127,10 +127,17 @@ func encodeElement(w *bytes.Buffer, e *Element, sx syntax, depth int) error {
 	switch {
 	case e.Items != nil || vr == VRSQ:
 		itemSx := sx
-		if vr != VRSQ {
-			// UN of undefined length: its items are implicit VR LE (PS3.5 §6.2.2).
+		switch {
+		case vr == VRSQ:
+		case vr == VRUN || !vr.Known() || !vr.HasLongLength():
+			// UN of undefined length: its items are implicit VR LE (PS3.5
+			// §6.2.2). A VR with a 2-byte length cannot say "undefined"
+			// in explicit VR: it goes as UN too.
 			itemSx = syntaxImplicitLE
 			vr = VRUN
+		default:
+			// Another long VR with undefined length (malformed, read as a
+			// sequence in the data set's own encoding): kept as it was.
 		}
 		if err := header(w, e.Tag, vr, UndefinedLength, sx); err != nil {
 			return err
