@@ -26,13 +26,26 @@ func pydicomSamples(t *testing.T) []string {
 		requirePeer(t, "python3-pydicom")
 	}
 	var files []string
+	dcm := 0
 	for _, p := range strings.Split(string(out), "\n") {
+		// Every file of the data directory, .dcm or not (the DICOMDIR test
+		// trees have files without extension).
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() || !strings.Contains(p, "/pydicom/data/") {
+			continue
+		}
+		files = append(files, p)
 		if strings.HasSuffix(p, ".dcm") {
-			files = append(files, p)
+			dcm++
 		}
 	}
-	if len(files) == 0 {
+	if dcm == 0 {
 		requirePeer(t, "python3-pydicom's sample files")
+	}
+	// The other DICOM files Debian ships (test-peers.md §5.1), when installed.
+	for _, p := range []string{"/usr/share/doc/libgdcm3.0/examples/00191113.dcm", "/usr/share/doc/dicom3tools/examples/0051.dcm"} {
+		if _, err := os.Stat(p); err == nil {
+			files = append(files, p)
+		}
 	}
 	return files
 }
@@ -53,15 +66,20 @@ var genuineAnomalies = map[string]struct {
 		"8 bytes follow the end of its deflate stream"},
 	"no_meta.dcm": {[]string{"files.not-dicom"},
 		"a raw data set with a stray byte before its first element; dcmdump rejects it too (tag (0820,0500) larger than the file)"},
+	"DICOMDIR-nooffset": {[]string{"files.length-beyond-end"},
+		"its last directory record's item length (248) runs 24 bytes past the defined length of the Directory Record Sequence"},
 	"rtplan_truncated.dcm": {[]string{"files.length-beyond-end", "files.truncated"},
 		"pydicom cut it short on purpose inside nested sequences: item lengths now run past their sequences"},
 }
 
-// TestPydicomSamplesAreClean sweeps every sample and accepts no finding but
+// TestPydicomSamplesAreClean sweeps every file of pydicom's data directory
+// (94 .dcm files, DICOMDIR trees, palettes, charsets) and accepts no finding but
 // the genuine anomalies listed above.
 func TestPydicomSamplesAreClean(t *testing.T) {
 	s := testScanner(t)
-	for _, path := range pydicomSamples(t) {
+	files := pydicomSamples(t)
+	t.Logf("%d files", len(files))
+	for _, path := range files {
 		res := s.ScanFile(path)
 		if res.Err != nil {
 			t.Errorf("%s: %v", path, res.Err)

@@ -105,6 +105,11 @@ var malformedKinds = map[dicom.AnomalyKind]bool{
 	dicom.AnomalyPixelDataLength:        true,
 }
 
+// minPreambleJunk non-zero bytes (with no known signature) make a
+// preamble worth reporting: fewer can hold no code. Some writers leave a
+// stray byte (pydicom's dicomdirtests samples have one).
+const minPreambleJunk = 8
+
 // maxEvidence bounds the evidence lines of one finding.
 const maxEvidence = 10
 
@@ -281,6 +286,13 @@ func (fs *fileScan) preamble() {
 			if c != 0 {
 				nz++
 			}
+		}
+		if nz < minPreambleJunk {
+			// A stray byte or two left by a writer can carry nothing.
+			if fs.plan.ZeroPreamble = false; fs.plan.Remove == nil {
+				fs.dirty = false
+			}
+			return
 		}
 		fs.add("files.preamble-unknown", inventory.Evidence{
 			Observed: fmt.Sprintf("preamble has %d non-zero bytes and no known signature; starts %x", nz, p[:8]),
