@@ -10,7 +10,8 @@
 #
 # Same files (generated, synthetic, >= 200 MB), same 16 KiB max PDU on
 # both receivers, TCP_NODELAY=1 for every DCMTK tool (Debian's DCMTK keeps
-# Nagle on otherwise: ~44 ms per exchange). Best of RUNS runs each.
+# Nagle on otherwise: ~44 ms per exchange). Best of RUNS interleaved runs.
+# Times include process start-up for every tool (storescu, storebench).
 # Not part of `make test`. Usage: bench/store.sh  (env: N, SIZE, RUNS, ASSOCS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,15 +53,12 @@ wait_listen() {
 	echo "store.sh: nothing listens on port $1" >&2; exit 3
 }
 now() { date +%s.%N; }
-best_of() { # best_of CMD... : prints the smallest wall time in seconds
-	local best="" t0 t1 el
-	for _ in $(seq "$RUNS"); do
-		t0=$(now); "$@" >/dev/null 2>>"$WORK/errors.log"; t1=$(now)
-		el=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$el < $best" | bc -l)" = 1 ]; then best=$el; fi
-	done
-	echo "$best"
+timed() { # timed CMD... : prints the wall time in seconds
+	local t0 t1
+	t0=$(now); "$@" >/dev/null 2>>"$WORK/errors.log"; t1=$(now)
+	echo "$t1 - $t0" | bc -l
 }
+smaller() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 mbps() { echo "scale=1; $BYTES / 1000000 / $1" | bc -l; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 
@@ -74,11 +72,16 @@ wait_listen "$P_DCMTK"
 wait_listen "$P_PG"
 
 FILES=("$WORK"/files/*.dcm)
-t_dd=$(best_of env TCP_NODELAY=1 storescu -aec SINK 127.0.0.1 "$P_DCMTK" "${FILES[@]}")
-t_dp=$(best_of env TCP_NODELAY=1 storescu -aec PGSINK 127.0.0.1 "$P_PG" "${FILES[@]}")
-t_pd=$(best_of "$WORK/storebench" store -addr "127.0.0.1:$P_DCMTK" -aec SINK -dir "$WORK/files")
+# Runs are interleaved (A, B, C, A, B, C, ...) and the best of each kept, so
+# that a burst of load from other processes does not favour one side.
+t_dd="" t_dp="" t_pd=""
+for _ in $(seq "$RUNS"); do
+	t_dd=$(smaller "$t_dd" "$(timed env TCP_NODELAY=1 storescu -aec SINK 127.0.0.1 "$P_DCMTK" "${FILES[@]}")")
+	t_dp=$(smaller "$t_dp" "$(timed env TCP_NODELAY=1 storescu -aec PGSINK 127.0.0.1 "$P_PG" "${FILES[@]}")")
+	t_pd=$(smaller "$t_pd" "$(timed "$WORK/storebench" store -addr "127.0.0.1:$P_DCMTK" -aec SINK -dir "$WORK/files")")
+done
 
-echo "C-STORE of ${#FILES[@]} files, $BYTES bytes, 16 KiB max PDU, best of $RUNS (TCP_NODELAY=1 for DCMTK)"
+echo "C-STORE of ${#FILES[@]} files, $BYTES bytes, 16 KiB max PDU, best of $RUNS interleaved runs (TCP_NODELAY=1 for DCMTK)"
 printf '  %-40s %8.1f MB/s  (%.3f s)\n' "storescu -> storescp (baseline)" "$(mbps "$t_dd")" "$t_dd"
 printf '  %-40s %8.1f MB/s  (%.3f s)\n' "storescu -> pacsguard SCP" "$(mbps "$t_dp")" "$t_dp"
 printf '  %-40s %8.1f MB/s  (%.3f s)\n' "pacsguard SCU -> storescp" "$(mbps "$t_pd")" "$t_pd"
@@ -86,11 +89,14 @@ echo "  ratio pacsguard SCP receiving / storescp:  $(ratio "$t_dd" "$t_dp")x"
 echo "  ratio pacsguard SCU sending / storescu:    $(ratio "$t_dd" "$t_pd")x"
 
 rate() { echo "scale=1; $1 / $2" | bc -l; }
-a_pd=$(best_of "$WORK/storebench" assoc -addr "127.0.0.1:$P_DCMTK" -aec SINK -n "$ASSOCS")
-a_pp=$(best_of "$WORK/storebench" assoc -addr "127.0.0.1:$P_PG" -aec PGSINK -n "$ASSOCS")
 echo_loop() { for _ in $(seq "$ECHOS"); do TCP_NODELAY=1 echoscu -aec SINK 127.0.0.1 "$P_DCMTK" || return 1; done; }
-a_dd=$(best_of echo_loop)
-echo "Associations per second (connect, negotiate, C-ECHO, release), best of $RUNS"
+a_pd="" a_pp="" a_dd=""
+for _ in $(seq "$RUNS"); do
+	a_pd=$(smaller "$a_pd" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_DCMTK" -aec SINK -n "$ASSOCS")")
+	a_pp=$(smaller "$a_pp" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_PG" -aec PGSINK -n "$ASSOCS")")
+	a_dd=$(smaller "$a_dd" "$(timed echo_loop)")
+done
+echo "Associations per second (connect, negotiate, C-ECHO, release), best of $RUNS interleaved runs"
 printf '  %-40s %8.1f /s\n' "pacsguard SCU -> storescp" "$(rate "$ASSOCS" "$a_pd")"
 printf '  %-40s %8.1f /s\n' "pacsguard SCU -> pacsguard SCP" "$(rate "$ASSOCS" "$a_pp")"
 printf '  %-40s %8.1f /s\n' "echoscu loop -> storescp (1 process each)" "$(rate "$ECHOS" "$a_dd")"
