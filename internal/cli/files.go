@@ -654,8 +654,11 @@ func runFilesVerify(ctx context.Context, env *Env, o filesVerifyOptions, paths [
 				return fn(filescan.Fingerprint{Path: e.Path, Size: e.Size, ModTime: e.ModTime, SHA256: e.SHA256, IsDICOM: e.IsDICOM})
 			})
 		}
+		bar := newFilesProgress(env, "verifying")
 		findings, sum, err := filescan.Verify(ctx, cat, bl.Root, dir, entries, filescan.VerifyOptions{
-			Walk: filescan.WalkOptions{FollowSymlinks: o.follow, Workers: o.workers}, AlarmThreshold: o.threshold / 100})
+			Walk: filescan.WalkOptions{FollowSymlinks: o.follow, Workers: o.workers}, AlarmThreshold: o.threshold / 100,
+			Progress: func() { bar.Add(1) }})
+		bar.Finish()
 		if err != nil {
 			return err
 		}

@@ -189,6 +189,8 @@ type VerifyOptions struct {
 	// AlarmThreshold is the share (0-1) of baselined files changed,
 	// missing or renamed in one run that raises the ransomware alarm.
 	AlarmThreshold float64
+	// Progress, when set, is called once per file hashed.
+	Progress func()
 }
 
 // VerifySummary counts what verify found.
@@ -226,6 +228,9 @@ func Verify(ctx context.Context, cat *check.Catalogue, root, dir string, baselin
 	}
 	current := map[string]Fingerprint{}
 	_, err := FingerprintTree(ctx, dir, opts.Walk, func(fp Fingerprint, err error) {
+		if opts.Progress != nil {
+			opts.Progress()
+		}
 		if err != nil {
 			sum.Unread++
 			add("files.unreadable", relTo(root, dir, fp.Path), inventory.Evidence{Observed: "could not be read: " + errText(err)})
