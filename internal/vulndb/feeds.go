@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Feed formats the importer reads: the official offline files.
@@ -248,7 +249,7 @@ func nvdAdvisory(c *nvdCVE) (Advisory, error) {
 			a.References = appendUnique(a.References, r.URL)
 		}
 	}
-	a.Notes = fmt.Sprintf("Imported from NVD (status %s, last modified %s).", nameOr(oneLine(c.VulnStatus), "unknown"), nameOr(datePart(c.LastModified), "unknown"))
+	a.Notes = fmt.Sprintf("Imported from NVD (status %s, last modified %s).", nameOr(truncateLine(oneLine(c.VulnStatus), 40), "unknown"), nameOr(datePart(c.LastModified), "unknown"))
 	if skipped > 0 {
 		a.Notes += fmt.Sprintf(" %d CPE version range(s) could not be read and were left out.", skipped)
 	}
@@ -362,7 +363,7 @@ func parseKEV(file string, b []byte) (*Feed, error) {
 			Product:        product,
 			KnownExploited: true,
 			ExploitedBy:    "CISA KEV",
-			KEV:            &KEVEntry{DateAdded: v.DateAdded, DueDate: dateOrEmpty(v.DueDate), Ransomware: oneLine(v.KnownRansomwareUse)},
+			KEV:            &KEVEntry{DateAdded: v.DateAdded, DueDate: dateOrEmpty(v.DueDate), Ransomware: truncateLine(oneLine(v.KnownRansomwareUse), 40)},
 			Summary:        oneLineSummary(v.ShortDescription, v.VulnerabilityName, v.CVEID),
 			Surface:        guessSurface(v.ShortDescription, nil),
 			Fix:            nameOr(oneLine(v.RequiredAction), "Apply the vendor's update as CISA KEV requires."),
@@ -370,7 +371,7 @@ func parseKEV(file string, b []byte) (*Feed, error) {
 			Published:      v.DateAdded,
 			Verified:       true,
 			Sources:        []string{FeedKEV},
-			Notes:          fmt.Sprintf("Imported from CISA KEV catalogue %s (%s %s); affected versions are not in KEV.", nameOr(oneLine(f.CatalogVersion), "of unknown version"), oneLine(v.VendorProject), oneLine(v.Product)),
+			Notes:          fmt.Sprintf("Imported from CISA KEV catalogue %s (%s %s); affected versions are not in KEV.", truncateLine(nameOr(oneLine(f.CatalogVersion), "of unknown version"), 40), truncateLine(oneLine(v.VendorProject), 80), truncateLine(oneLine(v.Product), 80)),
 		}
 		feed.Records = append(feed.Records, a)
 	}
@@ -595,7 +596,7 @@ func parseCSAF(file string, b []byte) (*Feed, error) {
 		if len(a.References) == 0 {
 			return nil, malformed(file, "%s has no reference URL", id)
 		}
-		a.Notes = fmt.Sprintf("Imported from CSAF advisory %s.", oneLine(trackingID))
+		a.Notes = fmt.Sprintf("Imported from CSAF advisory %s.", truncateLine(oneLine(trackingID), 80))
 		feed.Records = append(feed.Records, a)
 	}
 	return feed, nil
@@ -708,7 +709,12 @@ func truncateLine(s string, n int) string {
 	}
 	cut := strings.LastIndexByte(s[:n], ' ')
 	if cut < n/2 {
+		// No space near the end: cut at a rune boundary so that the
+		// stored text stays valid UTF-8.
 		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
 	}
 	return strings.TrimRight(s[:cut], " ,;:") + "…"
 }

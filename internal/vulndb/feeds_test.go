@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -283,5 +284,46 @@ func TestEffectiveKeepsEmbeddedOnBadRecords(t *testing.T) {
 	}
 	if _, ok := db.Get("CVE-2022-2119"); !ok || db.Info().Total != db.Info().Embedded {
 		t.Errorf("embedded data lost: %+v", db.Info())
+	}
+}
+
+// TestImportedTextIsInert checks that terminal escapes, bidirectional
+// overrides and long names in a feed never reach a kept record, and that a
+// record carrying them does not validate.
+func TestImportedTextIsInert(t *testing.T) {
+	kev := `{"catalogVersion":"2026.11.01","vulnerabilities":[{"cveID":"CVE-2099-0009","vendorProject":"Orthanc` + strings.Repeat("é", 300) + `",
+	"product":"Orthanc Server","vulnerabilityName":"x","dateAdded":"2026-01-01",
+	"shortDescription":"Orthanc \u001b]8;;http://evil\u0007click\u001b]8;;\u0007 \u001b[2J wipes \u202e reversed","requiredAction":"upgrade\u009b31m"}]}`
+	f, err := ParseFeed("kev.json", strings.NewReader(kev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Records) != 1 {
+		t.Fatalf("got %d records, want 1", len(f.Records))
+	}
+	r := f.Records[0]
+	for _, s := range []string{r.Summary, r.Fix, r.Notes} {
+		if strings.IndexFunc(s, isUnsafeTextRune) >= 0 || !utf8.ValidString(s) {
+			t.Errorf("unsafe text kept: %q", s)
+		}
+	}
+	if len(r.Notes) > 300 {
+		t.Errorf("notes are %d bytes long; feed-chosen names should be clipped", len(r.Notes))
+	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("sanitised record does not validate: %v", err)
+	}
+	r.Summary = "escape \x1b[2J"
+	if err := r.Validate(); !errors.Is(err, ErrFormat) {
+		t.Errorf("Validate(summary with ESC) = %v, want ErrFormat", err)
+	}
+}
+
+func TestTruncateLineKeepsUTF8(t *testing.T) {
+	for n := 1; n < 12; n++ {
+		got := truncateLine(strings.Repeat("é", 10), n)
+		if !utf8.ValidString(got) {
+			t.Errorf("truncateLine(..., %d) = %q, not valid UTF-8", n, got)
+		}
 	}
 }

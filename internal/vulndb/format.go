@@ -247,6 +247,19 @@ func (a Advisory) Validate() error {
 	if strings.TrimSpace(a.Fix) == "" {
 		return fail("fix is empty")
 	}
+	// Text reaches terminals; a stored or hand-edited record must not carry
+	// escape sequences or bidirectional overrides that the importer would
+	// have removed.
+	for _, t := range []struct{ field, text string }{
+		{"summary", a.Summary}, {"fix", a.Fix}, {"notes", a.Notes}, {"component", a.Component}, {"exploited_by", a.ExploitedBy},
+	} {
+		if i := strings.IndexFunc(t.text, isUnsafeTextRune); i >= 0 {
+			return fail("%s has a control or bidirectional-override character at byte %d", t.field, i)
+		}
+	}
+	if a.KEV != nil && strings.IndexFunc(a.KEV.Ransomware, isUnsafeTextRune) >= 0 {
+		return fail("kev ransomware has a control or bidirectional-override character")
+	}
 	if len(a.Surface) == 0 {
 		return fail("surface is empty")
 	}
@@ -298,6 +311,19 @@ func (a Advisory) Validate() error {
 		return fail("disputed or unverified entries must say why in notes")
 	}
 	return nil
+}
+
+// isUnsafeTextRune reports control characters other than tab and newline
+// (C0, DEL, C1), line and paragraph separators, and bidirectional overrides.
+func isUnsafeTextRune(r rune) bool {
+	switch {
+	case r == '\t', r == '\n':
+		return false
+	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029,
+		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // ValidID reports whether s is a primary advisory ID.

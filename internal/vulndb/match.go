@@ -328,4 +328,16 @@ func mayApplyFinding(svc inventory.Service, res Result) inventory.Finding {
 	}
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds whitespace and turns control characters (C0, C1, DEL) and
+// bidirectional overrides into spaces: imported feeds are untrusted, and
+// their text reaches terminals through list, show and scan reports, where an
+// escape sequence could rewrite the screen or forge a link.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if isUnsafeTextRune(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
