@@ -226,10 +226,16 @@ func (fs *fileScan) nameChecks() {
 
 // notDICOM handles a file the codec could not read as DICOM at all.
 func (fs *fileScan) notDICOM(err error) {
+	head := fs.sample(0, int64(fs.s.opts.SampleBytes))
+	if errors.Is(err, dicom.ErrTruncated) && len(head) >= 132 && string(head[128:132]) == "DICM" {
+		// A Part 10 file cut inside its meta information.
+		fs.res.DICOM = true
+		fs.add("files.truncated", inventory.Evidence{Observed: fmt.Sprintf("the file ends inside its file meta information (%d bytes)", fs.size), Data: fmt.Sprintf("size=%d", fs.size)})
+		return
+	}
 	if !LooksLikeDICOMName(fs.path) {
 		return
 	}
-	head := fs.sample(0, int64(fs.s.opts.SampleBytes))
 	if k := Identify(head); k.Class() >= ClassArchive {
 		fs.add("files.disguised-executable", inventory.Evidence{Observed: fmt.Sprintf("named like DICOM but starts with a %s signature", k), Data: "kind=" + string(k)})
 		return
@@ -263,7 +269,7 @@ func (fs *fileScan) preamble() {
 	case dicom.PreamblePE:
 		fs.pe(p)
 	case dicom.PreambleELF:
-		fs.add("files.preamble-elf", inventory.Evidence{Observed: "preamble starts with an ELF header (" + elfDescription(p) + ")", Data: "kind=elf"})
+		fs.elf(p)
 	case dicom.PreambleMachO:
 		fs.add("files.preamble-macho", inventory.Evidence{Observed: "preamble starts with Mach-O magic " + fmt.Sprintf("%x", p[:4]), Data: "kind=macho"})
 	case dicom.PreambleScript:
@@ -364,6 +370,42 @@ func preambleCheck(k Kind) string {
 		return "files.preamble-pdf"
 	}
 	return "files.preamble-archive"
+}
+
+// elf says where an ELF preamble's program headers are: a loader maps the
+// segments they describe, so program headers that land in the file make a
+// runnable ELF-DICOM.
+func (fs *fileScan) elf(p []byte) {
+	obs := "preamble starts with an ELF header (" + elfDescription(p) + ")"
+	data := "kind=elf"
+	var bo binary.ByteOrder = binary.LittleEndian
+	if p[5] == 2 {
+		bo = binary.BigEndian
+	}
+	var phoff uint64
+	var phnum uint16
+	switch p[4] {
+	case 1: // 32-bit: e_phoff at 0x1C, e_phnum at 0x2C
+		phoff, phnum = uint64(bo.Uint32(p[0x1c:])), bo.Uint16(p[0x2c:])
+	case 2: // 64-bit: e_phoff at 0x20, e_phnum at 0x38
+		phoff, phnum = bo.Uint64(p[0x20:]), bo.Uint16(p[0x38:])
+	}
+	if phnum > 0 {
+		where := "past the end of the file"
+		switch {
+		case phoff < 128:
+			where = "inside the preamble"
+		case phoff < uint64(fs.size):
+			where = "between elements"
+			if e, _ := elementAt(fs.f, int64(phoff)); e != nil && !fs.deflated() {
+				where = fmt.Sprintf("inside element %s %s", e.Tag, e.VR)
+				data += " tag=" + e.Tag.String()
+			}
+		}
+		obs += fmt.Sprintf("; %d program headers at offset %d, %s", phnum, phoff, where)
+		data += fmt.Sprintf(" e_phoff=%d e_phnum=%d", phoff, phnum)
+	}
+	fs.add("files.preamble-elf", inventory.Evidence{Observed: obs, Data: data})
 }
 
 func elfDescription(p []byte) string {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -87,5 +88,14 @@ func TestPEDICOMNamesTheElement(t *testing.T) {
 	}
 	if res.Plan == nil || !res.Plan.ZeroPreamble || len(res.Plan.Remove) != 1 || res.Plan.Remove[0].Tag != ft.TagPrivatePayload9 || res.Plan.Blocked != "" {
 		t.Errorf("clean plan = %+v, want preamble zeroed and (0009,1110) removed", res.Plan)
+	}
+}
+
+func TestELFDICOMProgramHeaders(t *testing.T) {
+	s := testScanner(t)
+	b := ft.WithPreamble(ft.ELFHeader())
+	res := s.ScanReader(bytes.NewReader(b), int64(len(b)), "elf.dcm")
+	if len(res.Findings) != 1 || !strings.Contains(res.Findings[0].Evidence[0].Observed, "1 program headers at offset 64, inside the preamble") {
+		t.Errorf("findings %+v; want the program headers located in the preamble", res.Findings)
 	}
 }

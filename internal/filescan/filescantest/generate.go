@@ -109,10 +109,19 @@ func PEHeader() []byte {
 }
 
 func ELFHeader() []byte {
-	h := make([]byte, 64)
+	// A 64-bit x86-64 executable header and one PT_LOAD program header
+	// right after it: 120 bytes, which fit in the preamble (ELF-DICOM).
+	h := make([]byte, 120)
 	copy(h, "\x7fELF\x02\x01\x01")
 	binary.LittleEndian.PutUint16(h[16:], 2)    // ET_EXEC
 	binary.LittleEndian.PutUint16(h[18:], 0x3e) // x86-64
+	binary.LittleEndian.PutUint32(h[20:], 1)    // EV_CURRENT
+	binary.LittleEndian.PutUint64(h[32:], 64)   // e_phoff
+	binary.LittleEndian.PutUint16(h[52:], 64)   // e_ehsize
+	binary.LittleEndian.PutUint16(h[54:], 56)   // e_phentsize
+	binary.LittleEndian.PutUint16(h[56:], 1)    // e_phnum
+	binary.LittleEndian.PutUint32(h[64:], 1)    // PT_LOAD
+	binary.LittleEndian.PutUint32(h[68:], 5)    // R+X
 	return h
 }
 

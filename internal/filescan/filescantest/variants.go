@@ -67,6 +67,7 @@ func Variants() []Variant {
 		{"trailing junk", "trail.dcm", func() []byte { return append(CleanFile(), []byte("\x00\x00\x00\x00hidden data here")...) }, []string{"files.trailing-data"}},
 		{"trailing ELF", "trail-elf.dcm", func() []byte { return append(CleanFile(), ELFHeader()...) }, []string{"files.trailing-payload"}},
 		{"truncated", "trunc.dcm", func() []byte { b := CleanFile(); return b[:len(b)-100] }, []string{"files.truncated"}},
+		{"truncated inside the meta information", "trunc-meta.dcm", func() []byte { return CleanFile()[:150] }, []string{"files.truncated"}},
 		{"over-long length", "long.dcm", func() []byte {
 			return AppendRaw(append(ExplicitHeader(dicom.NewTag(0x7FE1, 0x1001), "OB", 0x7ffffff0), "payload!"...))
 		}, []string{"files.length-beyond-end"}},
