@@ -189,7 +189,12 @@ func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
 			return nil, err
 		}
 		if len(row) > lim.MaxCols {
-			row = row[:lim.MaxCols]
+			// Copy rather than reslice: one cell in column XFD makes the
+			// library return 16384 cells, and a reslice would keep them
+			// all alive (a 5000-row sheet of such rows pins over 1 GiB).
+			kept := make([]string, lim.MaxCols)
+			copy(kept, row)
+			row = kept
 		}
 		for j := range row {
 			row[j] = cleanCell(row[j])
