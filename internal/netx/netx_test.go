@@ -142,7 +142,9 @@ func TestHostNameResolvingToExcludedAddress(t *testing.T) {
 	d := New(Config{
 		Policy:   Policy{Exclude: mustPrefixes(t, "10.0.0.5")},
 		Resolver: fakeResolver{"ct1.example": {netip.MustParseAddr("10.0.0.5")}, "pacs.example": {netip.MustParseAddr("8.8.4.4"), netip.MustParseAddr("10.0.0.9")}},
-		Base:     dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) { return nil, errors.New("must not dial " + addr) }),
+		Base: dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return nil, errors.New("must not dial " + addr)
+		}),
 	})
 	if _, err := d.DialContext(context.Background(), "tcp", "ct1.example:104"); !errors.Is(err, ErrExcluded) {
 		t.Fatalf("err = %v, want ErrExcluded", err)

@@ -295,6 +295,8 @@ func (s *Scanner) scanHost(ctx context.Context, o Options, t Target) (hr hostRes
 		}
 		if d.DICOM != nil || d.HTTP != nil || d.TLS != nil {
 			details = append(details, d)
+		} else if d.Error != "" {
+			hr.errors = append(hr.errors, fmt.Sprintf("%s: open but no DICOM, TLS or HTTP answer (%s)", s.addr(host, port), d.Error))
 		}
 	}
 	s.conclude(o, host, t, details, &hr)
@@ -352,6 +354,11 @@ func (s *Scanner) probeDICOM(ctx context.Context, o Options, d *Detail, tlsFirst
 		}
 		d.DICOM = r
 	case err != nil && ctx.Err() == nil && !isClosed(err):
+		// The port is open but did not answer DICOM: a TLS listener closes
+		// on a clear-text PDU without a word.
+		if !o.Mode.Discovery && !tlsFirst && s.probeDICOMTLS(ctx, o, d) {
+			return
+		}
 		d.Error = oneLine(err.Error())
 	}
 }

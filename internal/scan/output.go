@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/pacsguard/pacsguard/internal/report"
@@ -11,14 +12,51 @@ import (
 // WriteTable writes the terminal report: the mode line, the services, the
 // findings and, when present, the diff.
 func WriteTable(w io.Writer, doc *Document, verbose bool) error {
+	return WriteTableOptions(w, doc, TableOptions{Verbose: verbose})
+}
+
+// TableOptions shape the terminal report.
+type TableOptions struct {
+	Verbose bool
+	// SummariseAdvisories replaces the vuln.<ID> rows with one count line
+	// per service (the demo's short report).
+	SummariseAdvisories bool
+}
+
+// WriteTableOptions is WriteTable with options.
+func WriteTableOptions(w io.Writer, doc *Document, opt TableOptions) error {
+	verbose := opt.Verbose
 	fmt.Fprintf(w, "pacsguard scan: mode %s, %d host(s) scanned, %d service(s), %d connection(s), %s\n\n",
 		doc.Run.Mode, doc.Run.Hosts, len(doc.Services), doc.Run.Connections, doc.Run.Finished.Sub(doc.Run.Started).Round(1e6))
 	if err := report.WriteServicesTable(w, doc.Services); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	if err := report.WriteFindingsTable(w, doc.Findings, report.TableOptions{Verbose: verbose}); err != nil {
+	findings := doc.Findings
+	advisories := map[string]int{}
+	if opt.SummariseAdvisories {
+		findings = nil
+		for _, f := range doc.Findings {
+			if strings.HasPrefix(f.CheckID, "vuln.") {
+				advisories[f.Location()]++
+				continue
+			}
+			findings = append(findings, f)
+		}
+	}
+	if err := report.WriteFindingsTable(w, findings, report.TableOptions{Verbose: verbose}); err != nil {
 		return err
+	}
+	if len(advisories) > 0 {
+		locs := make([]string, 0, len(advisories))
+		for l := range advisories {
+			locs = append(locs, l)
+		}
+		sort.Strings(locs)
+		fmt.Fprintln(w, "\nAdvisories matched to the fingerprinted versions (vuln.* findings, listed in the HTML and JSON reports):")
+		for _, l := range locs {
+			fmt.Fprintf(w, "  %s: %d\n", l, advisories[l])
+		}
 	}
 	for _, s := range doc.Skipped {
 		fmt.Fprintf(w, "skipped %s: %s\n", s.Target, s.Reason)

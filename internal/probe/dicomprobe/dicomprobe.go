@@ -497,8 +497,14 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 		return
 	}
 	// 3. Pairs: for each called title, the first calling title accepted.
+	// Once one calling title is known to work, the remaining called titles
+	// are tried with it alone.
 	for _, called := range words {
-		for _, calling := range words {
+		callers := words
+		if len(r.KnownCallingAEs) > 0 {
+			callers = r.KnownCallingAEs[:1]
+		}
+		for _, calling := range callers {
 			if tryPair(called, calling) {
 				r.AETitles = appendOnce(r.AETitles, called)
 				r.KnownCallingAEs = appendOnce(r.KnownCallingAEs, calling)
@@ -576,6 +582,9 @@ func (p *prober) testFind(ctx context.Context, called, calling string) Test {
 	if t != nil {
 		return *t
 	}
+	// Always end the association: released when usable, already closed
+	// after an abort (Release is then a no-op).
+	defer p.release(ctx, a)
 	tctx, cancel := context.WithTimeout(ctx, 4*p.cfg.Timeout)
 	defer cancel()
 	sop := StudyRootFind
@@ -591,7 +600,6 @@ func (p *prober) testFind(ctx context.Context, called, calling string) Test {
 	ts, _ := a.ContextTransferSyntax(sop)
 	b, err := dicom.EncodeDataSet(ident, ts)
 	if err != nil {
-		a.Abort()
 		return Test{Service: ServiceFind, Outcome: "error", Detail: errText(err)}
 	}
 	// Cancel at the first match; the match itself is never looked at.
@@ -603,9 +611,6 @@ func (p *prober) testFind(ctx context.Context, called, calling string) Test {
 		if res.Pending == 0 {
 			t2.Outcome = "served-empty"
 		}
-	}
-	if err == nil {
-		p.release(ctx, a)
 	}
 	return *t2
 }
@@ -623,14 +628,14 @@ func (p *prober) testGet(ctx context.Context, called, calling string) Test {
 	if t != nil {
 		return *t
 	}
+	// Always end the association: released when usable, already closed
+	// after an abort (Release is then a no-op).
+	defer p.release(ctx, a)
 	tctx, cancel := context.WithTimeout(ctx, 4*p.cfg.Timeout)
 	defer cancel()
 	// Any object sent despite the missing UID is counted and dropped.
 	res, err := a.Get(tctx, StudyRootGet, missingStudy(), func(context.Context, string, string, string, []byte) uint16 { return dimse.StatusSuccess })
 	t2 := retrieveVerdict(ServiceGet, res, err)
-	if err == nil {
-		p.release(ctx, a)
-	}
 	return t2
 }
 
@@ -639,15 +644,15 @@ func (p *prober) testMove(ctx context.Context, called, calling string) Test {
 	if t != nil {
 		return *t
 	}
+	// Always end the association: released when usable, already closed
+	// after an abort (Release is then a no-op).
+	defer p.release(ctx, a)
 	tctx, cancel := context.WithTimeout(ctx, 4*p.cfg.Timeout)
 	defer cancel()
 	dest := "PGNODEST" + randomDigits(8)
 	res, err := a.Move(tctx, StudyRootMove, dest, missingStudy())
 	t2 := retrieveVerdict(ServiceMove, res, err)
 	t2.Detail = strings.TrimSpace(t2.Detail + " destination " + dest + " (unregistered), study UID that exists nowhere")
-	if err == nil {
-		p.release(ctx, a)
-	}
 	return t2
 }
 
@@ -675,6 +680,9 @@ func (p *prober) testStore(ctx context.Context, called, calling string) Test {
 	if t != nil {
 		return *t
 	}
+	// Always end the association: released when usable, already closed
+	// after an abort (Release is then a no-op).
+	defer p.release(ctx, a)
 	tctx, cancel := context.WithTimeout(ctx, 4*p.cfg.Timeout)
 	defer cancel()
 	sop := SCImageStorage
@@ -686,7 +694,6 @@ func (p *prober) testStore(ctx context.Context, called, calling string) Test {
 	ds, uid := TestObject(sop)
 	b, err := dicom.EncodeDataSet(ds, ts)
 	if err != nil {
-		a.Abort()
 		return Test{Service: ServiceStore, Outcome: "error", Detail: errText(err)}
 	}
 	st, err := a.Store(tctx, sop, uid, ts, b)
@@ -694,9 +701,6 @@ func (p *prober) testStore(ctx context.Context, called, calling string) Test {
 	if err == nil && (st == dimse.StatusSuccess || st&0xF000 == 0xB000) {
 		t2.Outcome = "served"
 		t2.Detail = "stored test object SOP instance " + uid + " (patient PACSGUARD^TEST OBJECT); delete it"
-	}
-	if err == nil {
-		p.release(ctx, a)
 	}
 	return *t2
 }
