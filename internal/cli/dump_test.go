@@ -21,7 +21,7 @@ var updateDump = flag.Bool("update-dump", false, "rewrite the dump golden files 
 // Synthetic files written by internal/dicom's own writer (no patient data).
 const dumpSamples = "../dicom/testdata"
 
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func runDumpCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	env := &Env{
@@ -35,7 +35,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-func golden(t *testing.T, name, got string) {
+func dumpGolden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", "dump", name)
 	if *updateDump {
@@ -57,20 +57,20 @@ func TestDumpListing(t *testing.T) {
 	for _, name := range []string{"explicit_le.dcm", "implicit_le.dcm", "explicit_be.dcm", "deflated.dcm", "encapsulated.dcm", "defined_lengths.dcm", "pe_preamble.dcm", "raw_implicit.dcm", "charsets.dcm"} {
 		t.Run(name, func(t *testing.T) {
 			path := dumpSamples + "/" + name
-			code, out, errOut := runCLI(t, "dump", path)
+			code, out, errOut := runDumpCLI(t, "dump", path)
 			if code != ExitOK || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
 			if strings.Contains(out, "Synthetic^Test") || strings.Contains(out, "SYNTH-0001") || strings.Contains(out, "19700101") {
 				t.Errorf("patient data in the listing without --show-phi:\n%s", out)
 			}
-			golden(t, strings.TrimSuffix(name, ".dcm")+".txt", out)
+			dumpGolden(t, strings.TrimSuffix(name, ".dcm")+".txt", out)
 		})
 	}
 }
 
 func TestDumpShowPHI(t *testing.T) {
-	code, out, _ := runCLI(t, "dump", "--show-phi", "--max-value", "0", dumpSamples+"/explicit_le.dcm")
+	code, out, _ := runDumpCLI(t, "dump", "--show-phi", "--max-value", "0", dumpSamples+"/explicit_le.dcm")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -84,7 +84,7 @@ func TestDumpShowPHI(t *testing.T) {
 // TestDumpCharsets: text is decoded from the file's character set, an item
 // may switch to another, and a value that does not decode is an anomaly.
 func TestDumpCharsets(t *testing.T) {
-	code, out, _ := runCLI(t, "dump", "--show-phi", dumpSamples+"/charsets.dcm")
+	code, out, _ := runDumpCLI(t, "dump", "--show-phi", dumpSamples+"/charsets.dcm")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -93,14 +93,14 @@ func TestDumpCharsets(t *testing.T) {
 			t.Errorf("listing lacks %q:\n%s", want, out)
 		}
 	}
-	_, out, _ = runCLI(t, "dump", "--json", "--show-phi", dumpSamples+"/charsets.dcm")
+	_, out, _ = runDumpCLI(t, "dump", "--json", "--show-phi", dumpSamples+"/charsets.dcm")
 	if !strings.Contains(out, `"Alphabetic":"Müller^Zoë"`) || !strings.Contains(out, `"charset-decode"`) {
 		t.Errorf("JSON lacks the decoded name or the anomaly:\n%s", out)
 	}
 }
 
 func TestDumpJSON(t *testing.T) {
-	code, out, errOut := runCLI(t, "dump", "--json", dumpSamples+"/explicit_le.dcm", dumpSamples+"/defined_lengths.dcm")
+	code, out, errOut := runDumpCLI(t, "dump", "--json", dumpSamples+"/explicit_le.dcm", dumpSamples+"/defined_lengths.dcm")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -124,9 +124,9 @@ func TestDumpJSON(t *testing.T) {
 	if len(files[1].Anomalies) == 0 {
 		t.Error("anomalies of defined_lengths.dcm missing")
 	}
-	golden(t, "explicit_le.json", out)
+	dumpGolden(t, "explicit_le.json", out)
 
-	_, out, _ = runCLI(t, "dump", "--json", "--show-phi", dumpSamples+"/explicit_le.dcm")
+	_, out, _ = runDumpCLI(t, "dump", "--json", "--show-phi", dumpSamples+"/explicit_le.dcm")
 	if !strings.Contains(out, `"00100010":{"vr":"PN","Value":[{"Alphabetic":"Synthetic^Test"}]}`) {
 		t.Errorf("--show-phi JSON lacks the PN in the JSON model:\n%s", out)
 	}
@@ -138,7 +138,7 @@ func TestDumpFailures(t *testing.T) {
 	if err := os.WriteFile(notDICOM, []byte("just some text, no DICOM here"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCLI(t, "dump", filepath.Join(dir, "missing.dcm"), dir, notDICOM, dumpSamples+"/explicit_le.dcm")
+	code, out, errOut := runDumpCLI(t, "dump", filepath.Join(dir, "missing.dcm"), dir, notDICOM, dumpSamples+"/explicit_le.dcm")
 	if code != ExitFindings {
 		t.Errorf("exit code %d, want %d", code, ExitFindings)
 	}
@@ -171,7 +171,7 @@ func TestDumpEscapesTerminalControls(t *testing.T) {
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, out, _ := runCLI(t, "dump", path)
+	_, out, _ := runDumpCLI(t, "dump", path)
 	if strings.ContainsAny(out, "\x1b\u202e") {
 		t.Errorf("control characters reached the output:\n%q", out)
 	}
@@ -182,7 +182,7 @@ func TestDumpEscapesTerminalControls(t *testing.T) {
 
 func TestDumpUsage(t *testing.T) {
 	for _, args := range [][]string{{"dump"}, {"dump", "--max-value", "-1", "x.dcm"}, {"dump", "--bogus", "x.dcm"}} {
-		if code, _, _ := runCLI(t, args...); code != ExitUsage {
+		if code, _, _ := runDumpCLI(t, args...); code != ExitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, ExitUsage)
 		}
 	}
