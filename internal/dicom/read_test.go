@@ -506,3 +506,36 @@ func TestValues(t *testing.T) {
 		t.Error("String of a missing element reports ok")
 	}
 }
+
+// TestDeflatedStreamed: a deflated data set is inflated as it is parsed, so
+// stopping before pixel data (or skipping it) never inflates the rest; a
+// full read of the same file hits the inflation cap instead.
+func TestDeflatedStreamed(t *testing.T) {
+	var z bytes.Buffer
+	zw, _ := flate.NewWriter(&z, flate.BestCompression)
+	zw.Write(rawElement(0x00080060, "CS", []byte("OT")))
+	zw.Write(rawElement(0x00280010, "US", []byte{0, 16}))
+	zw.Write(rawLongHeader(TagPixelData, "OW", 40<<20))
+	zw.Write(make([]byte, 40<<20)) // compresses ~1000:1, beyond the ratio cap
+	zw.Write(rawElement(0xFFFCFFFC, "OB", []byte{0, 0}))
+	zw.Close()
+	in := concat(metaOnly(t, DeflatedExplicitVRLittleEndian), z.Bytes())
+	for _, tt := range []struct {
+		opts      ReadOptions
+		wantLimit bool
+	}{
+		{ReadOptions{StopBeforePixelData: true}, false},
+		{ReadOptions{}, true},
+	} {
+		f, err := Read(bytes.NewReader(in), int64(len(in)), tt.opts)
+		if err != nil {
+			t.Fatalf("Read(%+v): %v", tt.opts, err)
+		}
+		if got := hasAnomaly(f.Anomalies, AnomalyLimit); got != tt.wantLimit {
+			t.Errorf("Read(%+v): limit anomaly %v, want %v (%v)", tt.opts, got, tt.wantLimit, f.Anomalies)
+		}
+		if got, _ := f.DataSet.String(0x00080060); got != "OT" {
+			t.Errorf("Modality = %q", got)
+		}
+	}
+}
