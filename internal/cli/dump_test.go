@@ -187,3 +187,34 @@ func TestDumpUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestDumpPydicomSamples dumps every DICOM file Debian's python3-pydicom
+// ships, in both formats: the JSON must parse, nothing may fail but the
+// files that are not DICOM, and no control character may reach the output.
+func TestDumpPydicomSamples(t *testing.T) {
+	paths, _ := filepath.Glob("/usr/lib/python3/dist-packages/pydicom/data/*/*.dcm")
+	if len(paths) < 90 {
+		if os.Getenv("PACSGUARD_REQUIRE_PEERS") == "1" {
+			t.Fatalf("pydicom samples missing (%d found; run scripts/install-deps.sh)", len(paths))
+		}
+		t.Skipf("pydicom samples missing (%d found)", len(paths))
+	}
+	code, out, errOut := runDumpCLI(t, append([]string{"dump", "--show-phi"}, paths...)...)
+	// no_meta.dcm starts with a stray byte: neither dcmdump nor we read it.
+	if code != ExitFindings || strings.Count(errOut, "\n") != 2 || !strings.Contains(errOut, "no_meta.dcm: not a DICOM file") {
+		t.Errorf("exit %d, stderr:\n%s", code, errOut)
+	}
+	for _, r := range out {
+		if r != '\n' && unsafeRune(r) {
+			t.Fatalf("control character %U in the listing", r)
+		}
+	}
+	_, out, _ = runDumpCLI(t, append([]string{"dump", "--json"}, paths...)...)
+	var files []map[string]any
+	if err := json.Unmarshal([]byte(out), &files); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	if len(files) != len(paths)-1 {
+		t.Errorf("%d files in the JSON, want %d", len(files), len(paths)-1)
+	}
+}
