@@ -214,6 +214,17 @@ func tlsVersion(s string) (uint16, error) {
 	return 0, fmt.Errorf("TLS min_version %q (want 1.0, 1.1, 1.2 or 1.3)", s)
 }
 
+// DistinctAddresses reports whether this system lets the lab listen on
+// loopback addresses other than 127.0.0.1 (Linux routes all of 127/8).
+func DistinctAddresses() bool {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
 // Running is a started node.
 type Running struct {
 	Name string
