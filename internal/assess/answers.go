@@ -189,7 +189,53 @@ var profileKeys = []string{"name", "providers", "beds", "it_assets", "it_staff",
 const (
 	maxAnswersBytes = 1 << 20
 	maxNotesBytes   = 4096
+	// The interview keeps at most 32 modalities of 16 bytes; a file may not
+	// say more. A name is printed in every report heading.
+	maxModalities       = 32
+	maxModalityBytes    = 16
+	maxOrgNameBytes     = 200
+	maxAnswersYAMLDepth = 8
 )
+
+// plainYAML refuses anchors and aliases, which answers never need and which
+// let a small file expand into a huge report (one long name aliased a
+// hundred thousand times into modalities), and bounds nesting.
+func plainYAML(b []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return errors.New(yamlProblem(err))
+	}
+	var walk func(n *yaml.Node, depth int) error
+	walk = func(n *yaml.Node, depth int) error {
+		if depth > maxAnswersYAMLDepth {
+			return fmt.Errorf("line %d: nested deeper than %d levels", n.Line, maxAnswersYAMLDepth)
+		}
+		if n.Kind == yaml.AliasNode || n.Anchor != "" {
+			return fmt.Errorf("line %d: YAML anchors and aliases are not allowed in answers files", n.Line)
+		}
+		for _, c := range n.Content {
+			if err := walk(c, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(&doc, 0)
+}
+
+// yamlProblem makes one line of a YAML error: the decoder lists every
+// unknown field on its own line, and errors are printed one line each.
+func yamlProblem(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg := te.Errors[0]
+		if n := len(te.Errors) - 1; n > 0 {
+			msg += fmt.Sprintf(" (and %d more)", n)
+		}
+		return msg
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
 
 // ErrAnswers marks a problem in an answers file; the CLI reports it as a usage error.
 var ErrAnswers = errors.New("answers file")
@@ -215,8 +261,13 @@ func ParseAnswers(r io.Reader) (*Answers, error) {
 		if dec.More() {
 			return nil, fmt.Errorf("%w: more than one JSON document", ErrAnswers)
 		}
-	} else if err := decodeYAMLStrict(b, &a); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrAnswers, err)
+	} else {
+		if err := plainYAML(b); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrAnswers, err)
+		}
+		if err := decodeYAMLStrict(b, &a); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrAnswers, yamlProblem(err))
+		}
 	}
 	if a.Schema != AnswersSchema {
 		return nil, fmt.Errorf("%w: schema %q, want %q", ErrAnswers, a.Schema, AnswersSchema)
@@ -237,6 +288,17 @@ func (a *Answers) check() error {
 	for name, v := range map[string]*int{"providers": p.Providers, "beds": p.Beds, "it_assets": p.ITAssets} {
 		if v != nil && *v < 0 {
 			return fmt.Errorf("organisation.%s must not be negative", name)
+		}
+	}
+	if len(p.Name) > maxOrgNameBytes {
+		return fmt.Errorf("organisation.name longer than %d bytes", maxOrgNameBytes)
+	}
+	if len(p.Imaging.Modalities) > maxModalities {
+		return fmt.Errorf("organisation.imaging.modalities lists %d entries (at most %d)", len(p.Imaging.Modalities), maxModalities)
+	}
+	for _, m := range p.Imaging.Modalities {
+		if len(m) > maxModalityBytes {
+			return fmt.Errorf("organisation.imaging.modalities entry longer than %d bytes (use codes such as CT, MR, US)", maxModalityBytes)
 		}
 	}
 	switch p.ITStaff {

@@ -174,6 +174,11 @@ func TestParseAnswersStrict(t *testing.T) {
 		{"json unknown field", `{"schema":"pacsguard.assess.answers/v1","organisation":{},"extra":1}`},
 		{"json unknown answer field", `{"schema":"pacsguard.assess.answers/v1","answers":{"1.S.A":{"grade":"partial","why":"x"}}}`},
 		{"json bad grade", `{"schema":"pacsguard.assess.answers/v1","answers":{"1.S.A":"maybe"}}`},
+		{"anchor and alias", "schema: pacsguard.assess.answers/v1\norganisation: {name: &n Riverside, imaging: {modalities: [*n, *n]}}\n"},
+		{"too deep", "schema: pacsguard.assess.answers/v1\nanswers: {1.S.A: {grade: [[[[[[[[1]]]]]]]]}}\n"},
+		{"long name", "schema: pacsguard.assess.answers/v1\norganisation: {name: " + strings.Repeat("a", 201) + "}\n"},
+		{"too many modalities", "schema: pacsguard.assess.answers/v1\norganisation: {imaging: {modalities: [" + strings.TrimSuffix(strings.Repeat("CT,", 33), ",") + "]}}\n"},
+		{"long modality", `{"schema":"pacsguard.assess.answers/v1","organisation":{"imaging":{"modalities":["` + strings.Repeat("M", 17) + `"]}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseAnswers(strings.NewReader(tc.doc))
@@ -181,6 +186,12 @@ func TestParseAnswersStrict(t *testing.T) {
 				t.Errorf("ParseAnswers error = %v, want ErrAnswers", err)
 			}
 		})
+	}
+	// The decoder lists each unknown field on a line of its own; the error
+	// must stay one line.
+	_, err := ParseAnswers(strings.NewReader("schema: pacsguard.assess.answers/v1\nfoo: 1\nbar: 2\n"))
+	if err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("ParseAnswers error = %q, want one line", err)
 	}
 	ok := `{"schema":"pacsguard.assess.answers/v1","answers":{"1.S.A":"p","1.S.B":{"grade":"fully","notes":"ok"}}}`
 	a, err := ParseAnswers(strings.NewReader(ok))
