@@ -2,9 +2,11 @@ package filescan
 
 import (
 	"bytes"
+	"encoding/binary"
 	ft "github.com/pacsguard/pacsguard/internal/filescan/filescantest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -97,5 +99,36 @@ func TestELFDICOMProgramHeaders(t *testing.T) {
 	res := s.ScanReader(bytes.NewReader(b), int64(len(b)), "elf.dcm")
 	if len(res.Findings) != 1 || !strings.Contains(res.Findings[0].Evidence[0].Observed, "1 program headers at offset 64, inside the preamble") {
 		t.Errorf("findings %+v; want the program headers located in the preamble", res.Findings)
+	}
+}
+
+// TestLargeValuesAreSampledNotLoaded scans a sparse 1 GiB private element
+// that starts with an ELF header: the payload is found and the scan
+// allocates a small fraction of the value.
+func TestLargeValuesAreSampledNotLoaded(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.dcm")
+	head := ft.WithPrivate("OB", ft.ELFHeader())
+	// Re-declare the private value as 1 GiB: the file is extended sparsely.
+	const big = 1 << 30
+	i := bytes.Index(head, ft.ELFHeader())
+	binary.LittleEndian.PutUint32(head[i-4:], big)
+	fh, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.Write(head[:i+len(ft.ELFHeader())])
+	if err := fh.Truncate(int64(i) + big); err != nil {
+		t.Skip("no sparse files here:", err)
+	}
+	fh.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res := testScanner(t).ScanFile(p)
+	runtime.ReadMemStats(&after)
+	if got := checkIDs(res.Findings); !slices.Contains(got, "files.payload-in-private-element") {
+		t.Errorf("check IDs %v, want the payload found", got)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+		t.Errorf("the scan allocated %d bytes for a 1 GiB value", alloc)
 	}
 }
