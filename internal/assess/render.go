@@ -1,11 +1,12 @@
 package assess
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/pacsguard/pacsguard/internal/report"
 )
 
 // Format is a report format.
@@ -35,10 +36,7 @@ func ParseFormat(s string) (Format, error) {
 func Write(w io.Writer, f Format, c *Content, r *Result) error {
 	switch f {
 	case FormatJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(r)
+		return report.WriteJSON(w, r)
 	case FormatMarkdown:
 		return writeMarkdown(w, c, r)
 	case FormatHTML:

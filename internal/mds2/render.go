@@ -2,7 +2,6 @@ package mds2
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pacsguard/pacsguard/internal/report"
 )
 
 // Format is an output format of the mds2 command.
@@ -35,13 +36,6 @@ func ParseFormat(s string) (Format, error) {
 		return FormatHTML, nil
 	}
 	return "", fmt.Errorf("unknown format %q (want terminal, markdown, json or html)", s)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 // md escapes text from a spreadsheet for a Markdown table cell, so that a
@@ -71,7 +65,7 @@ func answerText(c Cell) string {
 func WriteComparison(w io.Writer, c *Comparison, f Format) error {
 	switch f {
 	case FormatJSON:
-		return writeJSON(w, c)
+		return report.WriteJSON(w, c)
 	case FormatMarkdown:
 		return comparisonMarkdown(w, c)
 	case FormatHTML:
@@ -215,7 +209,7 @@ var comparisonHTML = template.Must(template.New("compare").Funcs(template.FuncMa
 func WriteProfiles(w io.Writer, cat *Catalogue, ps []*Profile, f Format) error {
 	switch f {
 	case FormatJSON:
-		return writeJSON(w, struct {
+		return report.WriteJSON(w, struct {
 			Schema   string     `json:"schema"`
 			Kind     string     `json:"kind"`
 			Profiles []*Profile `json:"profiles"`

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/pacsguard/pacsguard/internal/inventory"
+	"github.com/pacsguard/pacsguard/internal/report"
 )
 
 // WriteVerification renders the result of verify.
 func WriteVerification(w io.Writer, v *Verification, f Format) error {
 	switch f {
 	case FormatJSON:
-		return writeJSON(w, v)
+		return report.WriteJSON(w, v)
 	case FormatHTML:
 		return verificationHTML.Execute(w, v)
 	case FormatMarkdown:
