@@ -217,6 +217,13 @@ func newMds2ListCmd(env *Env) *cobra.Command {
 		Short: "List stored device profiles and their keys",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := parseMds2Format(c.format)
+			if err != nil {
+				return err
+			}
+			if format != mds2.FormatTable && format != mds2.FormatJSON {
+				return usageErrorf("mds2 list writes terminal or json, not %q", c.format)
+			}
 			st, err := openStore(cmd.Context(), env, c.db, false)
 			if err != nil {
 				return err
@@ -226,7 +233,7 @@ func newMds2ListCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if strings.EqualFold(c.format, "json") {
+			if format == mds2.FormatJSON {
 				type item struct {
 					ID           int64     `json:"id"`
 					Key          string    `json:"key"`
@@ -241,9 +248,7 @@ func newMds2ListCmd(env *Env) *cobra.Command {
 				for _, p := range ps {
 					items = append(items, item{p.ID, p.Key, p.Manufacturer, p.Model, p.Version, p.DocumentDate, p.SourceName, p.Imported})
 				}
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return outreport.WriteJSON(env.Stdout, struct {
 					Schema   string `json:"schema"`
 					Kind     string `json:"kind"`
 					Profiles []item `json:"profiles"`

@@ -166,6 +166,8 @@ func TestMds2UsageErrors(t *testing.T) {
 		{"rfp without equipment", []string{"rfp"}, ExitUsage},
 		{"verify without host", []string{"verify", forms["ct-strong"]}, ExitUsage},
 		{"unknown sub-command", []string{"frobnicate"}, ExitUsage},
+		{"list format it cannot write", []string{"list", "--db", filepath.Join(dir, "l.db"), "--format", "html"}, ExitUsage},
+		{"list unknown format", []string{"list", "--db", filepath.Join(dir, "l.db"), "--format", "jsno"}, ExitUsage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errs := runMds2(t, filepath.Join(dir, "p.db"), tc.args...)
