@@ -47,3 +47,34 @@ func BenchmarkStore(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAssociation measures connect, negotiate, C-ECHO, release.
+func BenchmarkAssociation(b *testing.B) {
+	srv, err := scp.New(scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, UL: ul.Config{MaxPDU: 16384}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan struct{})
+	go func() {
+		srv.ListenAndServe(ctx, "127.0.0.1:0", ready)
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	addr := (<-ready).String()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a, _, err := scu.Associate(ctx, scu.Config{Addr: addr, MaxPDU: 16384})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Echo(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := a.Release(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

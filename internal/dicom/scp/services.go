@@ -196,6 +196,10 @@ func (sess *session) retrieve(ctx context.Context, m *dimse.Message, req *Reques
 	if status != dimse.StatusSuccess {
 		return final(status, dimse.SubOps{})
 	}
+	// Sub-operation counts are 16-bit: a retrieve serves at most 65535.
+	if len(instances) > 0xFFFF {
+		instances = instances[:0xFFFF]
+	}
 	var send func(Instance) uint16
 	var done func()
 	if svc == Move {
@@ -203,13 +207,13 @@ func (sess *session) retrieve(ctx context.Context, m *dimse.Message, req *Reques
 		send, done, err = sess.moveSender(ctx, dest, m.Command, instances)
 		if err != nil {
 			sess.s.log.Info("C-MOVE sub-association failed", "destination", m.Command.MoveDestination, "err", err)
-			return final(dimse.StatusOutOfResourcesSubOps, dimse.SubOps{Failed: uint16(min(len(instances), 0xFFFF))})
+			return final(dimse.StatusOutOfResourcesSubOps, dimse.SubOps{Failed: uint16(len(instances))})
 		}
 	} else {
 		send, done = sess.getSender(ctx, m.Command.MessageID), func() {}
 	}
 	defer done()
-	ops := dimse.SubOps{Remaining: uint16(min(len(instances), 0xFFFF)), HasRemaining: true}
+	ops := dimse.SubOps{Remaining: uint16(len(instances)), HasRemaining: true}
 	for i, inst := range instances {
 		st := send(inst)
 		switch {

@@ -2,6 +2,7 @@ package ul
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -171,10 +172,28 @@ type Association struct {
 
 func newAssociation(conn net.Conn, cfg Config, requestor bool) *Association {
 	cfg = cfg.WithDefaults()
-	// Big enough to hold a whole P-DATA-TF of our maximum, so that most
-	// PDUs are decoded in place (see next).
-	size := int(min(max(uint64(cfg.MaxPDU)+pdu.HeaderLen, 8<<10), 1<<20+pdu.HeaderLen))
-	return &Association{conn: conn, br: bufio.NewReaderSize(conn, size), cfg: cfg, m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
+	// Small until data flows (see growReader): most associations of a scan
+	// or a C-ECHO never carry a large PDU.
+	return &Association{conn: conn, br: bufio.NewReaderSize(conn, smallReadBuffer), cfg: cfg, m: NewMachine(requestor), requestor: requestor, closed: make(chan struct{})}
+}
+
+const smallReadBuffer = 4 << 10
+
+// growReader replaces the small read buffer by one that holds a whole
+// P-DATA-TF of our maximum (up to 1 MiB), so that data PDUs are decoded in
+// place and several arrive per read system call. Bytes already buffered
+// are carried over.
+func (a *Association) growReader() {
+	size := int(min(max(uint64(a.cfg.MaxPDU)+pdu.HeaderLen, 64<<10), 1<<20+pdu.HeaderLen))
+	if a.br.Size() >= size {
+		return
+	}
+	var r io.Reader = a.conn
+	if n := a.br.Buffered(); n > 0 {
+		b, _ := a.br.Peek(n)
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), a.conn)
+	}
+	a.br = bufio.NewReaderSize(r, size)
 }
 
 func (a *Association) setReadDeadline(t time.Time, timeout time.Duration) error {
@@ -289,6 +308,11 @@ func classifyIOError(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The read deadline is the context's deadline; its timer may fire
+		// a moment before the context's own, so say both.
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			return fmt.Errorf("%w: %w: %w", ErrTimeout, context.DeadlineExceeded, err)
+		}
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
@@ -365,7 +389,11 @@ func (a *Association) next(ctx context.Context) (pdu.PDU, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n := int(h.Length) + pdu.HeaderLen; n <= a.br.Size() {
+		n := int(h.Length) + pdu.HeaderLen
+		if n > a.br.Size() && h.Type == pdu.TypePDataTF && a.br.Size() == smallReadBuffer {
+			a.growReader()
+		}
+		if n <= a.br.Size() {
 			b, err := a.br.Peek(n)
 			if err != nil {
 				return nil, classifyIOError(ctx, unexpectedEOF(err))

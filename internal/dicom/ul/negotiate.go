@@ -60,7 +60,6 @@ func Request(ctx context.Context, conn net.Conn, rq *pdu.AssociateRQ, cfg Config
 	case *pdu.AssociateAC:
 		a.m.Fire(Evt3) // AE-3
 		a.sendPDU = sendSize(p.UserInfo.MaxLength, a.cfg)
-		a.wbuf = make([]byte, 0, int(a.sendPDU)+pdu.HeaderLen)
 		return a, p, nil, nil
 	case *pdu.AssociateRJ:
 		a.m.Fire(Evt4) // AE-4: close at once
@@ -129,7 +128,6 @@ func Accept(ctx context.Context, conn net.Conn, cfg Config, decide Decide) (*Ass
 		return nil, rq, err
 	}
 	a.sendPDU = sendSize(rq.UserInfo.MaxLength, a.cfg)
-	a.wbuf = make([]byte, 0, int(a.sendPDU)+pdu.HeaderLen)
 	return a, rq, nil
 }
 
