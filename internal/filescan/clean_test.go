@@ -34,6 +34,8 @@ func TestSanitizeLeavesOriginalsAndCleansCopies(t *testing.T) {
 		{"elf.dcm", ft.WithPreamble(ft.ELFHeader()), nil, false},
 		{"payload.dcm", ft.WithPrivate("OB", append(ft.ZIPBytes(), make([]byte, 100<<10)...)), nil, false},
 		{"trail-elf.dcm", append(ft.CleanFile(), ft.ELFHeader()...), nil, false},
+		{"nested.dcm (re-encoded)", ft.WithNestedPrivate(ft.ELFHeader()), nil, false},
+		{"deflated.dcm (re-encoded)", ft.Deflated(func() (p [128]byte) { copy(p[:], ft.ELFHeader()); return }()), nil, false},
 		{"trunc.dcm", func() []byte { b := ft.WithPreamble(ft.ELFHeader()); return b[:len(b)-100] }(), []string{"files.truncated"}, false},
 	}
 	for _, c := range cases {

@@ -1,6 +1,7 @@
 package filescan
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pacsguard/pacsguard/internal/dicom"
 	"github.com/pacsguard/pacsguard/internal/inventory"
 )
 
@@ -62,6 +64,9 @@ func (s *Scanner) Sanitize(res Result, dir string) (SanitizeRecord, error) {
 	dst := MirrorPath(dir, abs)
 	if same(abs, dst) {
 		return rec, fmt.Errorf("%s: %w (choose a --sanitize directory outside the scanned tree's path)", abs, ErrSameFile)
+	}
+	if p.Reencode != "" {
+		return s.sanitizeReencode(rec, abs, dst, p)
 	}
 	src, err := os.Open(abs)
 	if err != nil {
@@ -139,6 +144,98 @@ func (s *Scanner) Sanitize(res Result, dir string) (SanitizeRecord, error) {
 	after := s.ScanFile(dst)
 	rec.Residual = checkIDList(after.Findings)
 	return rec, nil
+}
+
+// maxReencode bounds the files re-encoded whole in memory.
+const maxReencode = 256 << 20
+
+// sanitizeReencode makes the clean copy with the codec's writer: the file
+// is read whole (up to maxReencode), the planned elements are dropped
+// wherever they are nested, and the data set is written again in its
+// transfer syntax. Trailing data is not written.
+func (s *Scanner) sanitizeReencode(rec SanitizeRecord, abs, dst string, p *CleanPlan) (SanitizeRecord, error) {
+	st, err := os.Stat(abs)
+	if err != nil {
+		return rec, err
+	}
+	if st.Size() > maxReencode {
+		rec.Skipped = fmt.Sprintf("%s and the file is larger than %d MiB", p.Reencode, maxReencode>>20)
+		return rec, nil
+	}
+	raw, err := os.ReadFile(abs)
+	if err != nil {
+		return rec, err
+	}
+	f, err := dicom.Read(bytes.NewReader(raw), int64(len(raw)), dicom.ReadOptions{})
+	if err != nil {
+		rec.Skipped = "the file cannot be read whole for re-encoding: " + err.Error()
+		return rec, nil
+	}
+	rec.Changes = append(rec.Changes, "re-encoded by pacsguard's writer ("+p.Reencode+")")
+	if p.ZeroPreamble {
+		f.Preamble = [128]byte{}
+		rec.Changes = append(rec.Changes, "zeroed the 128-byte preamble")
+	}
+	drop := map[[2]int64]Removal{}
+	for _, r := range p.Remove {
+		drop[[2]int64{int64(r.Tag), r.Start}] = r
+	}
+	var prune func(ds *dicom.DataSet)
+	prune = func(ds *dicom.DataSet) {
+		if ds == nil {
+			return
+		}
+		kept := ds.Elements[:0]
+		for _, e := range ds.Elements {
+			if r, ok := drop[[2]int64{int64(e.Tag), e.Offset}]; ok {
+				rec.Changes = append(rec.Changes, fmt.Sprintf("removed element %s at offset %d: %s", e.Tag, e.Offset, r.Reason))
+				continue
+			}
+			for _, it := range e.Items {
+				prune(it)
+			}
+			kept = append(kept, e)
+		}
+		ds.Elements = kept
+	}
+	prune(f.DataSet)
+	if p.TruncateAt >= 0 {
+		rec.Changes = append(rec.Changes, "dropped the data after the data set")
+	}
+	var out bytes.Buffer
+	if err := dicom.WriteFile(&out, f); err != nil {
+		rec.Changes = nil
+		rec.Skipped = "the codec cannot re-encode the file: " + err.Error()
+		return rec, nil
+	}
+	if err := writeAtomic(dst, out.Bytes()); err != nil {
+		return rec, err
+	}
+	srcSum, dstSum := sha256.Sum256(raw), sha256.Sum256(out.Bytes())
+	rec.Copy = dst
+	rec.SourceSHA256, rec.CopySHA256 = hex.EncodeToString(srcSum[:]), hex.EncodeToString(dstSum[:])
+	rec.Residual = checkIDList(s.ScanFile(dst).Findings)
+	return rec, nil
+}
+
+// writeAtomic writes b to path through a temporary file and a rename.
+func writeAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 func checkIDList(fs []inventory.Finding) []string {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pacsguard/pacsguard/internal/check"
@@ -80,15 +81,20 @@ type CleanPlan struct {
 	Remove       []Removal // top-level elements, in file order
 	// TruncateAt drops everything from this offset (trailing data); -1 keeps all.
 	TruncateAt int64
-	// Blocked says why no clean copy can be made (deflated data set, damage,
-	// payload nested in a sequence); empty when one can.
+	// Reencode, when set, says why the copy must be re-encoded by the
+	// codec's writer instead of copied by byte ranges (a deflated data set,
+	// a payload inside a sequence item). Removals are then matched by tag
+	// and header offset.
+	Reencode string
+	// Blocked says why no clean copy can be made; empty when one can.
 	Blocked string
 }
 
 // Removal is one element left out of a clean copy.
 type Removal struct {
 	Tag        dicom.Tag
-	Start, End int64 // [Start, End) in the file
+	Start, End int64 // [Start, End) in the file; End is -1 for a nested element
+	Nested     bool  // inside a sequence item
 	Reason     string
 }
 
@@ -123,8 +129,9 @@ type fileScan struct {
 	plan  CleanPlan
 	dirty bool // plan has something to do
 	f     *dicom.File
-	// payloadNested: a payload sits inside a sequence (not removable by range).
-	payloadNested bool
+	// fragmentPayload: a payload sits in a pixel data fragment, which no
+	// clean copy can drop without breaking the image.
+	fragmentPayload bool
 }
 
 // ScanFile checks the file at path. It never modifies the file.
@@ -184,11 +191,12 @@ func (s *Scanner) scan(r io.ReaderAt, res *Result) {
 	if fs.dirty {
 		p := fs.plan
 		switch {
-		case dicom.IsDeflated(f.TransferSyntax):
-			p.Blocked = "the data set is deflated: its elements cannot be removed byte for byte"
-			p.Remove, p.TruncateAt = nil, -1
-		case fs.payloadNested:
-			p.Blocked = "a payload sits inside a sequence item: remove it with a DICOM editor"
+		case fs.fragmentPayload:
+			p.Blocked = "a payload sits in a pixel data fragment: dropping it would break the image; obtain the image again from its source"
+		case fs.deflated():
+			p.Reencode = "the data set is deflated"
+		case slices.ContainsFunc(p.Remove, func(r Removal) bool { return r.Nested }):
+			p.Reencode = "a payload sits inside a sequence item"
 		}
 		res.Plan = &p
 	}
@@ -334,10 +342,8 @@ func (fs *fileScan) pe(p []byte) {
 				// Private and unknown elements go; a standard one (pixel data,
 				// say) stays: without the MZ header in the preamble, Windows no
 				// longer finds the PE header in it.
-				if carrier := e.Tag.IsPrivate() || e.VR == dicom.VRUN; carrier && depth == 0 {
-					fs.remove(e, "carries the PE header of a PE-DICOM polyglot")
-				} else if carrier {
-					fs.payloadNested = true
+				if e.Tag.IsPrivate() || e.VR == dicom.VRUN {
+					fs.remove(e, depth, "carries the PE header of a PE-DICOM polyglot")
 				}
 			}
 			fs.add("files.pe-dicom", inventory.Evidence{
@@ -443,14 +449,18 @@ func elementAt(f *dicom.File, off int64) (*dicom.Element, int) {
 	return find(f.DataSet, 0)
 }
 
-// remove plans to leave a top-level element out of a clean copy.
-func (fs *fileScan) remove(e *dicom.Element, reason string) {
+// remove plans to leave an element out of a clean copy.
+func (fs *fileScan) remove(e *dicom.Element, depth int, reason string) {
 	for _, r := range fs.plan.Remove {
 		if r.Tag == e.Tag && r.Start == e.Offset {
 			return
 		}
 	}
-	fs.plan.Remove = append(fs.plan.Remove, Removal{Tag: e.Tag, Start: e.Offset, End: fs.elementEnd(e), Reason: reason})
+	r := Removal{Tag: e.Tag, Start: e.Offset, End: -1, Nested: depth > 0, Reason: reason}
+	if depth == 0 {
+		r.End = fs.elementEnd(e)
+	}
+	fs.plan.Remove = append(fs.plan.Remove, r)
 	fs.dirty = true
 }
 
@@ -545,11 +555,7 @@ func (fs *fileScan) elements(ds *dicom.DataSet, depth int) {
 			Observed: fmt.Sprintf("%s element %s (%s, %d bytes at offset %d) starts with a %s signature", kindOf, e.Tag, e.VR, e.Length, e.ValueOffset, k),
 			Data:     fmt.Sprintf("tag=%s kind=%s length=%d", e.Tag, k, e.Length),
 		})
-		if depth == 0 {
-			fs.remove(e, "starts with a "+string(k)+" signature")
-		} else {
-			fs.payloadNested, fs.dirty = true, true
-		}
+		fs.remove(e, depth, "starts with a "+string(k)+" signature")
 	}
 }
 
@@ -573,7 +579,7 @@ func (fs *fileScan) fragments(e *dicom.Element, depth int) {
 				Observed: fmt.Sprintf("pixel data fragment %d of %s (%d bytes at offset %d) starts with a %s signature", i, e.Tag, fr.Length, fr.Offset, k),
 				Data:     fmt.Sprintf("tag=%s fragment=%d kind=%s", e.Tag, i, k),
 			})
-			fs.payloadNested, fs.dirty = true, true
+			fs.fragmentPayload, fs.dirty = true, true
 		}
 	}
 }

@@ -249,3 +249,27 @@ func PDFWithObjectStream(action string) []byte {
 	b.WriteString("\nendstream\nendobj\n%%EOF\n")
 	return b.Bytes()
 }
+
+// WithNestedPrivate puts payload in a private element inside an item of a
+// standard sequence (Referenced Series Sequence), where no byte range can
+// be cut without rewriting the lengths around it.
+func WithNestedPrivate(payload []byte) []byte {
+	item := &dicom.DataSet{}
+	item.Set(dicom.NewString(dicom.NewTag(0x0009, 0x0010), dicom.VRLO, "PACSGUARD TEST"))
+	item.Set(dicom.NewBytes(dicom.NewTag(0x0009, 0x1001), dicom.VROB, payload))
+	return WriteDICOM([128]byte{}, CleanDataSet(dicom.NewSequence(dicom.NewTag(0x0008, 0x1115), item)))
+}
+
+// Deflated writes the clean image in Deflated Explicit VR Little Endian
+// with the given preamble.
+func Deflated(preamble [128]byte) []byte {
+	f := &dicom.File{
+		Preamble:       preamble,
+		Meta:           dicom.NewFileMeta(testSOPClass, testUIDRoot+"3", dicom.DeflatedExplicitVRLittleEndian),
+		DataSet:        CleanDataSet(),
+		TransferSyntax: dicom.DeflatedExplicitVRLittleEndian,
+	}
+	var b bytes.Buffer
+	must(dicom.WriteFile(&b, f))
+	return b.Bytes()
+}

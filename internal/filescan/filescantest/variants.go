@@ -44,6 +44,12 @@ func Variants() []Variant {
 		{"ELF in a private UN element", "elf-un.dcm", func() []byte { return WithPrivate(dicom.VRUN, ELFHeader()) }, []string{"files.payload-in-private-element"}},
 		{"Mach-O fat in a private element", "fat-ob.dcm", func() []byte { return WithPrivate(dicom.VROB, fat) }, []string{"files.payload-in-private-element"}},
 		{"script in a private element", "sh-ob.dcm", func() []byte { return WithPrivate(dicom.VROB, []byte("#!/usr/bin/python3\nprint(1)\n")) }, []string{"files.payload-in-private-element"}},
+		{"ELF in a private element inside a sequence item", "elf-nested.dcm", func() []byte { return WithNestedPrivate(ELFHeader()) }, []string{"files.payload-in-private-element"}},
+		{"deflated with an ELF preamble", "elf-deflated.dcm", func() []byte {
+			var p [128]byte
+			copy(p[:], ELFHeader())
+			return Deflated(p)
+		}, []string{"files.preamble-elf"}},
 		{"large ZIP in a private element (sampled, not loaded)", "zip-ob.dcm", func() []byte { return WithPrivate(dicom.VROB, bigZip) }, []string{"files.payload-in-private-element"}},
 		{"PDF with JavaScript", "js.dcm", func() []byte {
 			return WithDocument("application/pdf", PDFWith("/Type /Action /S /JavaScript /JS (app.alert(1))", 10))
