@@ -200,13 +200,25 @@ func (er *EvidenceRules) Evaluate(snap *Snapshot, now time.Time) []EvidenceItem 
 		case RuleReferences:
 			min, _ := inventory.ParseSeverity(r.MinSeverity)
 			bySub := map[string][]inventory.Finding{}
+			// A set per sub-practice: a file sweep can hold tens of
+			// thousands of findings, and a linear search per finding
+			// made this quadratic.
+			seen := map[string]map[string]bool{}
 			for _, f := range re.Findings {
 				if f.Severity < min {
 					continue
 				}
 				for _, ref := range f.References {
 					id, ok := strings.CutPrefix(ref, "HICP:")
-					if ok && subPracticeID.MatchString(id) && !slices.Contains(idsOf(bySub[id]), f.CheckID+f.Location()) {
+					if !ok || !subPracticeID.MatchString(id) {
+						continue
+					}
+					key := f.CheckID + f.Location()
+					if seen[id] == nil {
+						seen[id] = map[string]bool{}
+					}
+					if !seen[id][key] {
+						seen[id][key] = true
 						bySub[id] = append(bySub[id], f)
 					}
 				}
@@ -223,14 +235,6 @@ func (er *EvidenceRules) Evaluate(snap *Snapshot, now time.Time) []EvidenceItem 
 				out = append(out, it)
 			}
 		}
-	}
-	return out
-}
-
-func idsOf(fs []inventory.Finding) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.CheckID + f.Location()
 	}
 	return out
 }

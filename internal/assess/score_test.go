@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -443,5 +444,35 @@ func TestHTMLChartsAreWellFormedSVG(t *testing.T) {
 	}
 	if strings.Contains(html, "<Health>") {
 		t.Error("organisation name not escaped in HTML")
+	}
+}
+
+// TestEvidenceCitationsCountDistinctFindings: a large file sweep whose
+// findings cite a sub-practice is counted once per distinct finding (the
+// same finding listed twice counts once), without a search per finding.
+func TestEvidenceCitationsCountDistinctFindings(t *testing.T) {
+	c := mustLoad(t)
+	run := inventory.Run{ID: 9, Kind: "files", Started: testNow.Add(-time.Hour), Finished: testNow.Add(-time.Minute)}
+	const n = 20000
+	var fs []inventory.Finding
+	for i := range n {
+		f := inventory.Finding{CheckID: "files.test-cited", Severity: inventory.SeverityHigh, Path: fmt.Sprintf("/archive/%d.dcm", i), References: []string{"HICP:2.S.A"}}
+		fs = append(fs, f)
+		if i%2 == 0 {
+			fs = append(fs, f) // listed twice
+		}
+	}
+	snap := &Snapshot{Runs: map[string]*RunEvidence{"files": {Run: run, Findings: fs}}}
+	var got *EvidenceItem
+	for _, it := range c.Evidence.Evaluate(snap, testNow) {
+		if it.Rule == "cited-by-file-finding" && slices.Equal(it.Affects, []string{"2.S.A"}) {
+			got = &it
+		}
+	}
+	if got == nil {
+		t.Fatal("no cited-by-file-finding evidence for 2.S.A")
+	}
+	if got.Count != n || len(got.Samples) != 0 {
+		t.Errorf("count %d samples %v, want %d and no samples (file paths are never listed)", got.Count, got.Samples, n)
 	}
 }
