@@ -565,17 +565,22 @@ func (s *Scanner) dicomFindings(o Options, d *Detail, svc *inventory.Service, ob
 		add(d, "dicom.open-query", sev, "", ev("dicom-find", obsText, "status "+t.Status))
 	}
 	get, move := r.Test(dicomprobe.ServiceGet), r.Test(dicomprobe.ServiceMove)
-	if get.Served() || move.Served() || (move != nil && move.Outcome == "refused-destination") {
-		var parts []string
-		if get != nil {
-			parts = append(parts, "C-GET "+get.Outcome+" "+get.Status)
-		}
-		if move != nil {
-			parts = append(parts, "C-MOVE "+move.Outcome+" "+move.Status)
-		}
-		add(d, "dicom.open-retrieve", nil, "", ev("dicom-retrieve", "a retrieve for a study that exists nowhere, from an unknown calling AE, was processed instead of refused", strings.Join(parts, "; ")))
+	var parts []string
+	if get != nil {
+		parts = append(parts, "C-GET "+get.Outcome+" "+get.Status)
 	}
-	if move.Served() {
+	if move != nil {
+		parts = append(parts, "C-MOVE "+move.Outcome+" "+move.Status)
+	}
+	switch {
+	case get.Served() || move.Served() || (move != nil && move.Outcome == "refused-destination"):
+		add(d, "dicom.open-retrieve", nil, "", ev("dicom-retrieve", "a retrieve for a study that exists nowhere, from an unknown calling AE, was processed instead of refused", strings.Join(parts, "; ")))
+	case get != nil && get.Outcome == "failed-processing" && r.Test(dicomprobe.ServiceFind).Served():
+		// Orthanc answers a retrieve of a missing study with 0xC000 when it
+		// serves the AE, and with A-ABORT when it does not.
+		add(d, "dicom.open-retrieve", nil, "inferred", ev("dicom-retrieve", "the same unknown calling AE was served C-FIND, and its C-GET of a study that exists nowhere failed as not found (0xCxxx) instead of being refused (A-ABORT or 0x0124)", strings.Join(parts, "; ")))
+	}
+	if move != nil && move.Outcome == "served" {
 		add(d, "dicom.move-any-destination", nil, "", ev("dicom-move", "C-MOVE to an unregistered destination was not refused", move.Detail+" status "+move.Status))
 	}
 	if st := r.Test(dicomprobe.ServiceStore); st.Served() {

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -445,7 +446,11 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 	words := dedupe(p.cfg.Wordlist)
 	randomCalled := p.cfg.RandomAE()
 	var accepted *Attempt
+	// lastReject is the reject of the latest attempt (nil when accepted or
+	// no reject came back).
+	var lastReject *pdu.AssociateRJ
 	tryPair := func(called, calling string) bool {
+		lastReject = nil
 		if ctx.Err() != nil || r.Attempts >= p.cfg.MaxAttempts {
 			return false
 		}
@@ -455,8 +460,11 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 			if a != nil {
 				a.Abort()
 			}
-			if out != nil && out.Reject != nil && out.Reject.Result == pdu.RejectTransient {
-				r.Transient = true
+			if out != nil && out.Reject != nil {
+				lastReject = out.Reject
+				if out.Reject.Result == pdu.RejectTransient {
+					r.Transient = true
+				}
 			}
 			return false
 		}
@@ -469,38 +477,56 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 		}
 		return true
 	}
+	// A reject whose reason differs from the first one's is a hint that the
+	// changed title got past one check. Hints only order the pairs tried
+	// below; they never decide a verdict (reason codes can be misreported).
+	differs := func() bool {
+		return first != nil && lastReject != nil && (lastReject.Source != first.Source || lastReject.Reason != first.Reason)
+	}
+	var calledHints, callingHints []string
 	// 1. Called titles, unknown calling title.
 	for _, w := range words {
 		if tryPair(w, p.unknownCalling) {
 			r.AETitles = appendOnce(r.AETitles, w)
+		} else if differs() {
+			calledHints = append(calledHints, w)
 		}
 	}
-	if len(r.AETitles) > 0 {
+	openTitles := len(r.AETitles)
+	if openTitles > 0 {
 		r.CalledAECheck, r.CallingAECheck = CheckEnforced, CheckNone
 		r.UnknownCallingAccepted = true
 		p.noteMisreport(first, pdu.RejectReasonCalledAENotRecognized)
 		if !p.cfg.Mode.Discovery {
 			p.serviceTests(ctx, r.AETitles[0], p.unknownCalling)
 		}
-		return
-	}
-	// 2. Calling titles, random called title.
-	for _, w := range words {
-		if tryPair(randomCalled, w) {
-			r.KnownCallingAEs = appendOnce(r.KnownCallingAEs, w)
+	} else {
+		// 2. Calling titles, random called title.
+		for _, w := range words {
+			if tryPair(randomCalled, w) {
+				r.KnownCallingAEs = appendOnce(r.KnownCallingAEs, w)
+			} else if differs() {
+				callingHints = append(callingHints, w)
+			}
+		}
+		if len(r.KnownCallingAEs) > 0 {
+			r.CalledAECheck, r.CallingAECheck = CheckNone, CheckEnforced
+			p.noteMisreport(first, pdu.RejectReasonCallingAENotRecognized)
+			r.Notes = append(r.Notes, "any called AE title is accepted from a known calling AE; unknown calling AEs are rejected")
+			return
 		}
 	}
-	if len(r.KnownCallingAEs) > 0 {
-		r.CalledAECheck, r.CallingAECheck = CheckNone, CheckEnforced
-		p.noteMisreport(first, pdu.RejectReasonCallingAENotRecognized)
-		r.Notes = append(r.Notes, "any called AE title is accepted from a known calling AE; unknown calling AEs are rejected")
-		return
-	}
-	// 3. Pairs: for each called title, the first calling title accepted.
-	// Once one calling title is known to work, the remaining called titles
-	// are tried with it alone.
-	for _, called := range words {
-		callers := words
+	// 3. Pairs, for the called titles not accepted yet (a node may host
+	// open and restricted AEs side by side, as dcmqrscp does): for each,
+	// the first calling title accepted. Once one calling title is known to
+	// work, the remaining called titles are tried with it alone.
+	calledOrder := hintedFirst(calledHints, words)
+	callingOrder := hintedFirst(callingHints, words)
+	for _, called := range calledOrder {
+		if slices.Contains(r.AETitles, called) {
+			continue
+		}
+		callers := callingOrder
 		if len(r.KnownCallingAEs) > 0 {
 			callers = r.KnownCallingAEs[:1]
 		}
@@ -512,14 +538,32 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 			}
 		}
 	}
-	if len(r.AETitles) > 0 {
-		r.CalledAECheck, r.CallingAECheck = CheckEnforced, CheckEnforced
+	if len(r.AETitles) > openTitles {
+		if openTitles == 0 {
+			r.CalledAECheck, r.CallingAECheck = CheckEnforced, CheckEnforced
+		} else {
+			r.Notes = append(r.Notes, fmt.Sprintf("AE titles %s accept only known calling AEs (%s)", strings.Join(r.AETitles[openTitles:], ", "), strings.Join(r.KnownCallingAEs, ", ")))
+		}
+		return
+	}
+	if openTitles > 0 {
 		return
 	}
 	if r.Attempts >= p.cfg.MaxAttempts {
 		r.Notes = append(r.Notes, fmt.Sprintf("AE-title enumeration stopped at %d associations", p.cfg.MaxAttempts))
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("rejected every combination of %d listed AE titles as called and calling title; extend with --aet-wordlist", len(words)))
+}
+
+// hintedFirst returns words with the hinted ones moved to the front.
+func hintedFirst(hints, words []string) []string {
+	out := append([]string(nil), hints...)
+	for _, w := range words {
+		if !slices.Contains(hints, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // noteMisreport records when the first reject's reason named another
@@ -663,14 +707,17 @@ func retrieveVerdict(service string, res scu.RetrieveResult, err error) Test {
 	if err != nil {
 		return *t
 	}
+	subOps := int(res.SubOps.Completed) + int(res.SubOps.Failed) + int(res.SubOps.Warning) + int(res.SubOps.Remaining) + res.Stored
 	switch {
-	case res.Status == dimse.StatusSuccess || res.Status&0xF000 == 0xB000:
+	case (res.Status == dimse.StatusSuccess || res.Status&0xF000 == 0xB000) && (subOps > 0 || res.Pending > 0):
 		t.Outcome = "served"
-		t.Matches = int(res.SubOps.Completed) + res.Stored
+		t.Matches = subOps
+	case res.Status == dimse.StatusSuccess || res.Status&0xF000 == 0xB000:
+		t.Outcome, t.Detail = "served-empty", "processed: nothing matched, no sub-operations"
 	case res.Status == dimse.StatusMoveDestinationUnknown:
 		t.Outcome, t.Detail = "refused-destination", "destination unknown (0xA801): the request was processed, the destination refused"
 	case res.Status&0xF000 == 0xC000:
-		t.Outcome, t.Detail = "refused-status", "failed: unable to process (refusal or nothing to retrieve)"
+		t.Outcome, t.Detail = "failed-processing", "failed: unable to process (a refusal, or nothing to retrieve)"
 	}
 	return *t
 }

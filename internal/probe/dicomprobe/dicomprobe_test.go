@@ -87,7 +87,7 @@ func TestVerdictsAgainstSCP(t *testing.T) {
 	}{
 		{name: "open archive, safe", policy: scp.Policy{AE: "OPENPACS", Unknown: all}, wantAnyCall: true, wantUnknown: true, called: CheckNone, calling: CheckNone, tests: map[string]string{}},
 		{name: "open archive, intrusive", policy: scp.Policy{AE: "OPENPACS", Unknown: all}, mode: Mode{Intrusive: true, Store: true}, wantAnyCall: true, wantUnknown: true, called: CheckNone, calling: CheckNone,
-			tests: map[string]string{"find": "served", "get": "served", "move": "refused-destination", "store": "served"}},
+			tests: map[string]string{"find": "served", "get": "served-empty", "move": "refused-destination", "store": "served"}},
 		{name: "orthanc-like abort on query", policy: scp.Policy{AE: "ORTHANC", Unknown: scp.Echo | scp.Store, Refusal: scp.RefuseAbort}, mode: Mode{Intrusive: true}, wantAnyCall: true, wantUnknown: true, called: CheckNone, calling: CheckNone,
 			tests: map[string]string{"find": "refused-abort", "get": "refused-abort", "move": "refused-abort"}, behaviours: []string{"abort-on-query"}},
 		{name: "status refusal", policy: scp.Policy{AE: "X", Unknown: scp.Echo, Refusal: scp.RefuseStatus}, mode: Mode{Intrusive: true}, wantAnyCall: true, wantUnknown: true, called: CheckNone, calling: CheckNone,
