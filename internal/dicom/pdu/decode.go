@@ -56,27 +56,37 @@ func DecodeBody(t Type, body []byte, lim Limits) (PDU, error) {
 
 func decodePData(body []byte, lim Limits) (*PDataTF, error) {
 	p := &PDataTF{}
+	if err := DecodePDataInto(p, body, lim); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DecodePDataInto decodes a P-DATA-TF body into p, reusing p.Items' array,
+// so that a receiver need not allocate per PDU.
+func DecodePDataInto(p *PDataTF, body []byte, lim Limits) error {
+	p.Items = p.Items[:0]
 	for off := 0; off < len(body); {
 		if len(p.Items) >= lim.maxPDVs() {
-			return nil, fmt.Errorf("%w: more than %d PDVs", ErrTooManyItems, lim.maxPDVs())
+			return fmt.Errorf("%w: more than %d PDVs", ErrTooManyItems, lim.maxPDVs())
 		}
 		if len(body)-off < 4 {
-			return nil, fmt.Errorf("%w: truncated PDV length at offset %d", ErrMalformed, off)
+			return fmt.Errorf("%w: truncated PDV length at offset %d", ErrMalformed, off)
 		}
 		n := uint64(binary.BigEndian.Uint32(body[off:]))
 		off += 4
 		// A PDV holds at least its context ID and control header.
 		if n < 2 || n > uint64(len(body)-off) {
-			return nil, fmt.Errorf("%w: PDV length %d with %d bytes left", ErrMalformed, n, len(body)-off)
+			return fmt.Errorf("%w: PDV length %d with %d bytes left", ErrMalformed, n, len(body)-off)
 		}
 		end := off + int(n)
 		p.Items = append(p.Items, PDV{ContextID: body[off], Control: body[off+1], Data: body[off+2 : end : end]})
 		off = end
 	}
 	if len(p.Items) == 0 {
-		return nil, fmt.Errorf("%w: P-DATA-TF without PDV items", ErrMalformed)
+		return fmt.Errorf("%w: P-DATA-TF without PDV items", ErrMalformed)
 	}
-	return p, nil
+	return nil
 }
 
 // assocHeader is the fixed part shared by A-ASSOCIATE-RQ and -AC.

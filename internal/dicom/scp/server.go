@@ -329,6 +329,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 		return
 	}
 	defer assoc.Close()
+	assoc.Bind(ctx)
 	sess.rq = rq
 	sess.conn = dimse.NewConn(assoc, s.cfg.Caps)
 	s.log.Info("association accepted", "remote", remote.String(), "calling", rq.CallingAE, "called", rq.CalledAE, "allowed", sess.allowed.String())

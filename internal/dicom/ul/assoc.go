@@ -168,6 +168,20 @@ type Association struct {
 	// timeout. dirty says a cancelled context has set them in the past.
 	rdl, wdl time.Time
 	dirty    atomic.Bool
+	// pdata is reused for every P-DATA-TF decoded in place.
+	pdata pdu.PDataTF
+	// bound is a context bound for the whole association (Bind): I/O
+	// under it needs no per-call watch.
+	bound  context.Context
+	unbind func() bool
+}
+
+// Bind ties the association to ctx: cancelling ctx interrupts any I/O and
+// the association's next operation fails. A server binds each association
+// to its serving context once, instead of paying a watch per PDU.
+func (a *Association) Bind(ctx context.Context) {
+	a.bound = ctx
+	a.unbind = a.watchAlways(ctx)
 }
 
 func newAssociation(conn net.Conn, cfg Config, requestor bool) *Association {
@@ -257,6 +271,13 @@ func deadline(ctx context.Context, d time.Duration) time.Time {
 
 // watch makes a cancelled context interrupt blocked I/O on the connection.
 func (a *Association) watch(ctx context.Context) (stop func() bool) {
+	if ctx.Done() == nil || ctx == a.bound {
+		return func() bool { return true }
+	}
+	return a.watchAlways(ctx)
+}
+
+func (a *Association) watchAlways(ctx context.Context) (stop func() bool) {
 	return context.AfterFunc(ctx, func() {
 		a.dirty.Store(true)
 		a.conn.SetDeadline(time.Unix(1, 0))
@@ -399,6 +420,12 @@ func (a *Association) next(ctx context.Context) (pdu.PDU, error) {
 				return nil, classifyIOError(ctx, unexpectedEOF(err))
 			}
 			a.br.Discard(n)
+			if h.Type == pdu.TypePDataTF {
+				if err := pdu.DecodePDataInto(&a.pdata, b[pdu.HeaderLen:], pdu.Limits{}); err != nil {
+					return nil, err
+				}
+				return &a.pdata, nil
+			}
 			return pdu.DecodeBody(h.Type, b[pdu.HeaderLen:], pdu.Limits{MaxItems: a.cfg.MaxItems})
 		}
 	}
@@ -477,6 +504,9 @@ func (a *Association) close() {
 	a.closeOnce.Do(func() {
 		close(a.closed)
 		a.conn.Close()
+		if a.unbind != nil {
+			a.unbind()
+		}
 	})
 }
 

@@ -150,8 +150,8 @@ func (a Action) next(requestor bool) State {
 // Sta1..Sta13 (index 0 = Sta1); NoAction where the table has no entry.
 type row [13]Action
 
-// table is PS3.8 Table 9-10, indexed by event then state.
-var table = map[Event]row{
+// table is PS3.8 Table 9-10, indexed by event then state (index 0 unused).
+var table = [...]row{
 	//          Sta1 Sta2 Sta3 Sta4 Sta5 Sta6 Sta7 Sta8 Sta9 Sta10 Sta11 Sta12 Sta13
 	Evt1:  {AE1},
 	Evt2:  {0, 0, 0, AE2},
@@ -177,11 +177,10 @@ var table = map[Event]row{
 // Lookup returns the action PS3.8 Table 9-10 gives for event e in state s,
 // and false when the table has no entry.
 func Lookup(s State, e Event) (Action, bool) {
-	r, ok := table[e]
-	if !ok || s < Sta1 || s > Sta13 {
+	if e < Evt1 || e > Evt19 || s < Sta1 || s > Sta13 {
 		return NoAction, false
 	}
-	a := r[s-1]
+	a := table[e][s-1]
 	return a, a != NoAction
 }
 
