@@ -329,12 +329,16 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 		return
 	}
 	defer assoc.Close()
-	assoc.Bind(ctx)
 	sess.rq = rq
 	sess.conn = dimse.NewConn(assoc, s.cfg.Caps)
-	s.log.Info("association accepted", "remote", remote.String(), "calling", rq.CallingAE, "called", rq.CalledAE, "allowed", sess.allowed.String())
+	logging := s.log.Enabled(ctx, slog.LevelInfo)
+	if logging {
+		s.log.Info("association accepted", "remote", remote.String(), "calling", rq.CallingAE, "called", rq.CalledAE, "allowed", sess.allowed.String())
+	}
 	err = sess.run(ctx)
-	s.log.Info("association ended", "remote", remote.String(), "calling", rq.CallingAE, "err", err)
+	if logging {
+		s.log.Info("association ended", "remote", remote.String(), "calling", rq.CallingAE, "err", err)
+	}
 }
 
 // decide answers the A-ASSOCIATE-RQ from the policy and the handlers.

@@ -77,12 +77,19 @@ type Decide func(rq *pdu.AssociateRQ) (ac *pdu.AssociateAC, rj *pdu.AssociateRJ)
 // connection just accepted (Evt5). The A-ASSOCIATE-RQ must arrive within
 // ARTIM. decide answers it; Accept fills in our maximum PDU length. On a
 // reject it sends the RJ, waits (at most ARTIM) for the peer to close,
-// closes, and returns the RQ with ErrLocalReject.
+// closes, and returns the RQ with ErrLocalReject. The returned association
+// stays bound to ctx (see Bind).
 func Accept(ctx context.Context, conn net.Conn, cfg Config, decide Decide) (*Association, *pdu.AssociateRQ, error) {
 	a := newAssociation(conn, cfg, false)
 	a.m.Fire(Evt5) // AE-5: start ARTIM
-	stop := a.watch(ctx)
-	defer stop()
+	// The association stays bound to ctx (see Bind): a server's context
+	// ends its associations.
+	a.Bind(ctx)
+	defer func() {
+		if a.m.State() != Sta6 {
+			a.close()
+		}
+	}()
 	p, err := a.readOne(ctx, a.cfg.ARTIM)
 	if err != nil {
 		var nd *NotDICOMError

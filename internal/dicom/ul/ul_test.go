@@ -109,7 +109,8 @@ func pair(t *testing.T, scuCfg, scpCfg Config) (*Association, *Association) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		acc, _, accErr = Accept(ctx, c2, scpCfg, acceptAll)
+		// Not ctx: an accepted association stays bound to its context.
+		acc, _, accErr = Accept(context.Background(), c2, scpCfg, acceptAll)
 	}()
 	req, ac, _, err := Request(ctx, c1, testRQ(), scuCfg)
 	wg.Wait()
@@ -430,4 +431,41 @@ func tcpPair(t *testing.T) (net.Conn, net.Conn) {
 		t.Fatal("accept failed")
 	}
 	return c1, c2
+}
+
+func TestAcceptBoundToContext(t *testing.T) {
+	before := runtime.NumGoroutine()
+	c1, c2 := tcpPair(t)
+	srvCtx, cancel := context.WithCancel(context.Background())
+	accepted := make(chan *Association, 1)
+	go func() {
+		a, _, _ := Accept(srvCtx, c2, Config{}, acceptAll)
+		accepted <- a
+	}()
+	req, _, _, err := Request(context.Background(), c1, testRQ(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := <-accepted
+	errc := make(chan error, 1)
+	go func() {
+		_, err := acc.ReadPData(srvCtx)
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel() // the server shuts down
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("acceptor err = %v, want context.Canceled", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("cancelling the server context did not end the read")
+	}
+	if _, err := req.ReadPData(context.Background()); !errors.Is(err, ErrAborted) && !errors.Is(err, ErrConnectionClosed) {
+		t.Errorf("requestor err = %v, want abort or close", err)
+	}
+	req.Close()
+	acc.Close()
+	checkGoroutines(t, before)
 }
