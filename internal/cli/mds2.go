@@ -278,10 +278,11 @@ func dashIfEmpty(s string) string {
 	return safeText(s)
 }
 
-// safeText keeps stored, vendor-chosen text from carrying terminal escapes.
+// safeText keeps stored, vendor-chosen text from carrying terminal escapes
+// or bidirectional overrides.
 func safeText(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 			return ' '
 		}
 		return r

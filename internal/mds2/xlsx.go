@@ -727,11 +727,13 @@ func ParseDate(s string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// oneLine removes control characters and folds whitespace, so that text
-// chosen by a vendor cannot forge table rows or terminal escapes.
+// oneLine removes control characters and bidirectional overrides and folds
+// whitespace, so that text chosen by a vendor cannot forge table rows or
+// terminal escapes, nor make a report read differently from what it says.
 func oneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 			return ' '
 		}
 		return r
