@@ -168,6 +168,9 @@ type Association struct {
 	// timeout. dirty says a cancelled context has set them in the past.
 	rdl, wdl time.Time
 	dirty    atomic.Bool
+	// hdrs and bufs are reused to batch PDUs into one writev.
+	hdrs []byte
+	bufs [][]byte
 	// pdata is reused for every P-DATA-TF decoded in place.
 	pdata pdu.PDataTF
 	// bound is a context bound for the whole association (Bind): I/O
@@ -289,24 +292,6 @@ func (a *Association) write(ctx context.Context, b []byte) error {
 		return err
 	}
 	_, err := a.conn.Write(b)
-	return classifyIOError(ctx, err)
-}
-
-// writeHeaderAndData writes a PDU header and its data, with writev on TCP
-// (no copy of the fragment) and one buffered write otherwise (TLS records).
-func (a *Association) writeHeaderAndData(ctx context.Context, hdr, data []byte) error {
-	if err := a.setWriteDeadline(deadline(ctx, a.cfg.WriteTimeout), a.cfg.WriteTimeout); err != nil {
-		return err
-	}
-	var err error
-	if _, ok := a.conn.(*net.TCPConn); ok && len(data) >= 4096 {
-		bufs := net.Buffers{hdr, data}
-		_, err = bufs.WriteTo(a.conn)
-	} else {
-		b := append(hdr, data...)
-		a.wbuf = b[:0]
-		_, err = a.conn.Write(b)
-	}
 	return classifyIOError(ctx, err)
 }
 

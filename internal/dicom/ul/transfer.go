@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 )
@@ -27,6 +28,33 @@ func (a *Association) SendMessage(ctx context.Context, ctxID uint8, command, dat
 
 func (a *Association) sendFragments(ctx context.Context, ctxID, control uint8, b []byte) error {
 	maxData := a.MaxPDVData()
+	// Several PDUs go out per system call: on TCP as one writev of
+	// header/fragment pairs (no copy), otherwise (TLS) copied into one
+	// buffer. Each PDU still respects the peer's maximum length.
+	const batchBytes = 256 << 10
+	_, tcp := a.conn.(*net.TCPConn)
+	hdrs := a.hdrs[:0]
+	bufs := a.bufs[:0]
+	out := a.wbuf[:0]
+	pending := 0
+	flush := func() error {
+		var err error
+		if err = a.setWriteDeadline(deadline(ctx, a.cfg.WriteTimeout), a.cfg.WriteTimeout); err == nil {
+			if tcp {
+				nb := net.Buffers(bufs)
+				_, err = nb.WriteTo(a.conn)
+			} else {
+				_, err = a.conn.Write(out)
+			}
+		}
+		a.hdrs, a.bufs, a.wbuf = hdrs[:0], bufs[:0], out[:0]
+		hdrs, bufs, out, pending = hdrs[:0], bufs[:0], out[:0], 0
+		if err != nil {
+			a.close()
+			return classifyIOError(ctx, err)
+		}
+		return nil
+	}
 	for first := true; first || len(b) > 0; first = false {
 		// Evt9: P-DATA request; DT-1 in Sta6, AR-7 in Sta8.
 		if _, err := a.m.Fire(Evt9); err != nil {
@@ -37,12 +65,24 @@ func (a *Association) sendFragments(ctx context.Context, ctxID, control uint8, b
 		if n == len(b) {
 			c |= pdu.ControlLast
 		}
-		hdr := pdu.AppendPDataHeader(a.wbuf[:0], ctxID, c, n)
-		if err := a.writeHeaderAndData(ctx, hdr, b[:n]); err != nil {
-			a.close()
-			return err
+		if tcp {
+			at := len(hdrs)
+			hdrs = pdu.AppendPDataHeader(hdrs, ctxID, c, n)
+			bufs = append(bufs, hdrs[at:len(hdrs):len(hdrs)], b[:n:n])
+		} else {
+			out = pdu.AppendPDataHeader(out, ctxID, c, n)
+			out = append(out, b[:n]...)
 		}
+		pending += n + pdu.HeaderLen + pdu.PDVHeaderLen
 		b = b[n:]
+		if pending >= batchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if pending > 0 {
+		return flush()
 	}
 	return nil
 }
