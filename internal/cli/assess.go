@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -192,15 +193,7 @@ func runAssess(ctx context.Context, env *Env, f assessFlags) error {
 			return err
 		}
 	}
-	w, commit, discard, err := createOutput(env, f.output)
-	if err != nil {
-		return err
-	}
-	if err := assess.Write(w, format, content, result); err != nil {
-		discard()
-		return err
-	}
-	return commit()
+	return writeReport(env, f.output, func(w io.Writer) error { return assess.Write(w, format, content, result) })
 }
 
 // listAssessments prints the saved assessments, newest first.
