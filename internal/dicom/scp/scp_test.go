@@ -579,3 +579,38 @@ func (o *originators) Store(ctx context.Context, req *scp.Request, sopClass, sop
 	o.seen = append(o.seen, req.MoveOriginatorAE)
 	return o.next.Store(ctx, req, sopClass, sopInstance, ts, data)
 }
+
+func TestTLSCipherSuites(t *testing.T) {
+	pool, serverCert, _ := testCerts(t)
+	addr := serve(t, scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, TLS: &tls.Config{
+		Certificates: []tls.Certificate{serverCert}, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}})
+	tests := []struct {
+		name   string
+		suites []uint16
+		ok     bool
+	}{
+		{"shared suite", []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, true},
+		{"no shared suite", []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := ctxT(t)
+			a, out, err := scu.Associate(ctx, scu.Config{Addr: addr, TLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MaxVersion: tls.VersionTLS12, CipherSuites: tt.suites}})
+			if !tt.ok {
+				if err == nil {
+					a.Release(ctx)
+					t.Fatal("association succeeded without a shared cipher suite")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Release(ctx)
+			if out.TLS.CipherSuite != tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 || out.TLS.Version != tls.VersionTLS12 {
+				t.Errorf("negotiated %s %x", tls.CipherSuiteName(out.TLS.CipherSuite), out.TLS.Version)
+			}
+		})
+	}
+}

@@ -328,3 +328,24 @@ func (c countingStore) Store(ctx context.Context, req *scp.Request, sopClass, so
 	shared.stored.Add(1)
 	return c.next.Store(ctx, req, sopClass, sopInstance, ts, data)
 }
+
+// TestInteropOrthancRejectThenAssociate: after a reject from a strict
+// Orthanc we close at once, so the next association is answered at once
+// (Orthanc 1.10.1 stalls 180 s while a rejected client holds its socket).
+func TestInteropOrthancRejectThenAssociate(t *testing.T) {
+	o := testpeer.OrthancForTest(t, testpeer.OrthancOptions{AE: "STRICT", NoDelay: true, Config: map[string]any{"DicomCheckCalledAet": true}})
+	ctx := tctx(t)
+	_, out, err := scu.Associate(ctx, scu.Config{Addr: o.Addr(), CalledAE: "WRONGAE"})
+	if !errors.Is(err, scu.ErrRejected) || out.Reject == nil || out.Reject.Reason != pdu.RejectReasonCalledAENotRecognized {
+		t.Fatalf("err %v, reject %+v", err, out.Reject)
+	}
+	start := time.Now()
+	a, _, err := scu.Associate(ctx, scu.Config{Addr: o.Addr(), CalledAE: "STRICT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second association took %s: the rejected socket was held open", d)
+	}
+}
