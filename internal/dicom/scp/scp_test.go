@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -613,4 +614,42 @@ func TestTLSCipherSuites(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestConcurrentAssociations(t *testing.T) {
+	archive, _ := scp.NewArchive("")
+	addr := serve(t, scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, Store: archive, Find: archive, MaxAssociations: 16})
+	before := runtime.NumGoroutine()
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		go func() {
+			ctx := ctxT(t)
+			a, _, err := scu.Associate(ctx, scu.Config{Addr: addr, Contexts: qrContexts})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer a.Release(ctx)
+			s := testpeer.Synthetic{Patient: i, Study: 1, Series: 1, Instance: 1, PixelBytes: 64 << 10}
+			data, _ := s.Encode(dicom.ExplicitVRLittleEndian)
+			if st, err := a.Store(ctx, testpeer.CTImageStorage, s.InstanceUID(), dicom.ExplicitVRLittleEndian, data); err != nil || st != 0 {
+				errs <- fmt.Errorf("store: 0x%04X %v", st, err)
+				return
+			}
+			if _, err := a.Find(ctx, scp.PatientRootFind, query("PATIENT", dicom.NewString(dicom.TagPatientID, dicom.VRLO, "")), nil); err != nil {
+				errs <- err
+				return
+			}
+			errs <- a.Release(ctx)
+		}()
+	}
+	for i := 0; i < 16; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := archive.Len(); got != 16 {
+		t.Errorf("archive holds %d, want 16", got)
+	}
+	settleGoroutines(t, before)
 }
