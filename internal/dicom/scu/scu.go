@@ -339,14 +339,16 @@ func (a *Association) contextFor(abstract, ts string) (ContextOutcome, error) {
 	return ContextOutcome{}, fmt.Errorf("%w: %s %s", ErrNoContext, abstract, ts)
 }
 
-// Release releases the association (A-RELEASE under the context's deadline
-// and ARTIM, A-ABORT if the peer does not answer) and closes it.
+// Release releases the association (A-RELEASE, waiting for the answer at
+// most ARTIM, A-ABORT if the peer does not answer) and closes it. It
+// releases even when ctx is already done: a scan that timed out still ends
+// its associations politely.
 func (a *Association) Release(ctx context.Context) error {
 	if a.closed {
 		return nil
 	}
 	a.closed = true
-	err := a.conn.Release(ctx)
+	err := a.conn.Release(context.WithoutCancel(ctx))
 	a.conn.Association().Close()
 	return err
 }

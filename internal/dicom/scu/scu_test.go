@@ -146,3 +146,24 @@ func TestAssociateConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReleaseAfterContextDone(t *testing.T) {
+	srv, err := scp.New(scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	sctx, scancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(sctx, ln); close(done) }()
+	defer func() { scancel(); <-done }()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, _, err := scu.Associate(ctx, scu.Config{Addr: ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := a.Release(ctx); err != nil {
+		t.Errorf("release with a done context: %v (want a real A-RELEASE)", err)
+	}
+}
