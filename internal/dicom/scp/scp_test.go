@@ -653,3 +653,32 @@ func TestConcurrentAssociations(t *testing.T) {
 	}
 	settleGoroutines(t, before)
 }
+
+// TestRejectedPeerHoldingSocket: after an RJ the server waits at most ARTIM
+// for the peer to close, then closes itself (Sta13, AA-2): a peer that holds
+// the socket open cannot pin a server goroutine.
+func TestRejectedPeerHoldingSocket(t *testing.T) {
+	addr := serve(t, scp.Config{Policy: scp.Policy{AE: "PACS", CheckCalledAE: true, Unknown: scp.AllServices}, UL: ul.Config{ARTIM: 300 * time.Millisecond}})
+	before := runtime.NumGoroutine()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rq, _ := pdu.Encode(&pdu.AssociateRQ{ProtocolVersion: 1, CalledAE: "WRONG", CallingAE: "X", ApplicationContext: pdu.DICOMApplicationContext,
+		PresentationContexts: []pdu.PresentationContext{{ID: 1, AbstractSyntax: scp.VerificationSOPClass, TransferSyntaxes: []string{dicom.ImplicitVRLittleEndian}}}})
+	c.Write(rq)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, body, err := pdu.ReadFrame(c, pdu.FrameLimits{}, nil)
+	if err != nil || len(body) != 4 || body[3] != pdu.RejectReasonCalledAENotRecognized {
+		t.Fatalf("want an RJ, got % x %v", body, err)
+	}
+	start := time.Now()
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("server sent more after the RJ")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("server held the rejected connection for %s", d)
+	}
+	settleGoroutines(t, before)
+}
