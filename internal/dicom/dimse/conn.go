@@ -2,7 +2,6 @@ package dimse
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 	"github.com/pacsguard/pacsguard/internal/dicom/ul"
@@ -111,17 +110,3 @@ func (c *Conn) Release(ctx context.Context) error { return c.assoc.Release(ctx) 
 
 // Abort aborts the association and closes the connection at once.
 func (c *Conn) Abort() { c.assoc.Abort() }
-
-// StatusError is a DIMSE response with a failure (or unexpected) status.
-type StatusError struct {
-	Command uint16
-	Status  uint16
-	Comment string
-}
-
-func (e *StatusError) Error() string {
-	if e.Comment != "" {
-		return fmt.Sprintf("%s status 0x%04X: %s", CommandName(e.Command), e.Status, e.Comment)
-	}
-	return fmt.Sprintf("%s status 0x%04X", CommandName(e.Command), e.Status)
-}

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/pacsguard/pacsguard/internal/dicom"
@@ -479,6 +478,3 @@ func nonNil(b []byte) []byte {
 	}
 	return b
 }
-
-// TrimAE trims an AE title as PS3.8 compares them.
-func TrimAE(s string) string { return strings.TrimSpace(s) }
