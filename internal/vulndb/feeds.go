@@ -30,7 +30,13 @@ const (
 	maxTreeDepth     = 32
 	maxSummaryLength = 240
 	maxReferences    = 20
+	maxAliases       = 20
+	// maxAffected bounds the ranges and versions of one record; real
+	// records of imaging products list a few dozen at most.
+	maxAffected = 1000
 )
+
+var errTooManyAffected = fmt.Errorf("more than %d affected versions and ranges", maxAffected)
 
 // Feed is one parsed import file: the records about products pacsguard
 // knows, and the records about products it does not know yet (Product
@@ -211,6 +217,9 @@ func nvdAdvisory(c *nvdCVE) (Advisory, error) {
 					// malformed; the range is left out and the notes say so.
 					skipped++
 					continue
+				}
+				if len(a.Versions)+len(a.Affected) >= maxAffected {
+					return Advisory{}, errTooManyAffected
 				}
 				switch {
 				case version != "":
@@ -479,11 +488,23 @@ func parseCSAF(file string, b []byte) (*Feed, error) {
 			return nil, malformed(file, "%v", err)
 		}
 		for _, p := range f.ProductTree.FullProductNames {
-			leaves[p.ProductID] = csafLeaf{name: p.Name}
+			leaves[p.ProductID] = csafLeaf{name: clipName(p.Name)}
 		}
 		for _, r := range f.ProductTree.Relationships {
-			leaves[r.FullProductName.ProductID] = csafLeaf{name: r.FullProductName.Name}
+			leaves[r.FullProductName.ProductID] = csafLeaf{name: clipName(r.FullProductName.Name)}
 		}
+	}
+	// Which product a leaf names is decided once per product ID: a
+	// vulnerability may list the same ID many times, and every vulnerability
+	// of the advisory names the same leaves.
+	products := map[string]string{}
+	leafProduct := func(pid string, leaf csafLeaf) (string, bool) {
+		p, done := products[pid]
+		if !done {
+			p, _ = productForText(leaf.name)
+			products[pid] = p
+		}
+		return p, p != ""
 	}
 	feed := &Feed{File: file, Format: FeedCSAF, Total: len(f.Vulnerabilities)}
 	for i, v := range f.Vulnerabilities {
@@ -502,22 +523,30 @@ func parseCSAF(file string, b []byte) (*Feed, error) {
 			}
 		}
 		for _, x := range v.IDs {
-			if aliasPattern.MatchString(x.Text) && x.Text != id {
+			if aliasPattern.MatchString(x.Text) && x.Text != id && len(aliases) < maxAliases {
 				aliases = appendUnique(aliases, x.Text)
 			}
 		}
 		a := Advisory{ID: id, Aliases: aliases, Sources: []string{FeedCSAF}, Verified: true, Published: datePart(f.Document.Tracking.InitialReleaseDate)}
 		affectedIDs := append(append(append([]string{}, v.ProductStatus.KnownAffected...), v.ProductStatus.FirstAffected...), v.ProductStatus.LastAffected...)
+		seenPID := map[string]bool{}
 		for _, pid := range affectedIDs {
+			if seenPID[pid] {
+				continue
+			}
+			seenPID[pid] = true
 			leaf, ok := leaves[pid]
 			if !ok {
-				return nil, malformed(file, "%s: product %q is not in the product tree", id, pid)
+				return nil, malformed(file, "%s: product %q is not in the product tree", id, truncateLine(pid, 80))
 			}
-			p, ok := productForText(leaf.name)
+			p, ok := leafProduct(pid, leaf)
 			if !ok || (a.Product != "" && p != a.Product) {
 				continue
 			}
 			a.Product = p
+			if len(a.Versions)+len(a.Affected) >= maxAffected {
+				return nil, malformed(file, "%s: %v", id, errTooManyAffected)
+			}
 			switch {
 			case leaf.vers != "":
 				// A range pacsguard cannot read is left out rather than
@@ -609,20 +638,20 @@ func walkBranches(bs []csafBranch, parent csafLeaf, depth int, out map[string]cs
 	for _, b := range bs {
 		leaf := parent
 		if strings.TrimSpace(b.Name) != "" {
-			leaf.name = strings.TrimSpace(leaf.name + " " + b.Name)
+			leaf.name = clipName(leaf.name + " " + b.Name)
 		}
 		switch b.Category {
 		case "product_version":
-			leaf.version = strings.TrimSpace(b.Name)
+			leaf.version = clipName(b.Name)
 		case "product_version_range":
-			leaf.vers = strings.TrimSpace(b.Name)
+			leaf.vers = clipName(b.Name)
 		}
 		if b.Product != nil && b.Product.ProductID != "" {
 			if len(out) >= maxFeedRecords {
 				return fmt.Errorf("more than %d products", maxFeedRecords)
 			}
 			l := leaf
-			l.name = strings.TrimSpace(l.name + " " + b.Product.Name)
+			l.name = clipName(l.name + " " + b.Product.Name)
 			out[b.Product.ProductID] = l
 		}
 		if err := walkBranches(b.Branches, leaf, depth+1, out); err != nil {
@@ -630,6 +659,23 @@ func walkBranches(bs []csafBranch, parent csafLeaf, depth int, out map[string]cs
 		}
 	}
 	return nil
+}
+
+// maxProductName bounds a CSAF product name (vendor, product and version
+// joined): real ones are a few dozen bytes, and each is searched for every
+// product keyword.
+const maxProductName = 512
+
+func clipName(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= maxProductName {
+		return s
+	}
+	n := maxProductName
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 var versConstraint = regexp.MustCompile(`^(>=|<=|!=|<|>|=)?(.+)$`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -326,4 +327,76 @@ func TestTruncateLineKeepsUTF8(t *testing.T) {
 			t.Errorf("truncateLine(..., %d) = %q, not valid UTF-8", n, got)
 		}
 	}
+}
+
+// csafDoc builds a CSAF 2.0 advisory around one vulnerability.
+func csafDoc(t *testing.T, tree map[string]any, vuln map[string]any) []byte {
+	t.Helper()
+	doc := map[string]any{
+		"document": map[string]any{
+			"csaf_version": "2.0", "category": "csaf_security_advisory", "title": "t",
+			"tracking":   map[string]any{"id": "ICSMA-99-001-01", "initial_release_date": "2026-01-01T00:00:00Z"},
+			"references": []any{map[string]any{"url": "https://example.org/a"}},
+		},
+		"product_tree":    tree,
+		"vulnerabilities": []any{vuln},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestParseCSAFHostileProductTree: a product named by a huge string and
+// listed 200,000 times is matched once (this took a minute per megabyte);
+// a vulnerability with thousands of affected versions or aliases is bounded.
+func TestParseCSAFHostileProductTree(t *testing.T) {
+	t.Run("repeated long product", func(t *testing.T) {
+		ids := make([]string, 200_000)
+		for i := range ids {
+			ids[i] = "P1"
+		}
+		b := csafDoc(t,
+			map[string]any{"full_product_names": []any{map[string]any{"product_id": "P1", "name": "Orthanc " + strings.Repeat("x", 100_000)}}},
+			map[string]any{"cve": "CVE-2099-1234", "title": "x", "product_status": map[string]any{"known_affected": ids}})
+		f, err := ParseFeed("csaf.json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recordIDs(f); got["CVE-2099-1234"] != "orthanc" {
+			t.Errorf("records %v, want CVE-2099-1234 for orthanc", got)
+		}
+	})
+	t.Run("too many affected versions", func(t *testing.T) {
+		var branches []any
+		var ids []string
+		for i := range maxAffected + 1 {
+			id := fmt.Sprintf("P%d", i)
+			ids = append(ids, id)
+			branches = append(branches, map[string]any{"category": "product_version", "name": fmt.Sprintf("1.%d", i),
+				"product": map[string]any{"product_id": id, "name": "Orthanc"}})
+		}
+		b := csafDoc(t, map[string]any{"branches": branches},
+			map[string]any{"cve": "CVE-2099-1234", "title": "x", "product_status": map[string]any{"known_affected": ids}})
+		if _, err := ParseFeed("csaf.json", bytes.NewReader(b)); !errors.Is(err, ErrMalformedFeed) {
+			t.Errorf("ParseFeed = %v, want ErrMalformedFeed", err)
+		}
+	})
+	t.Run("aliases", func(t *testing.T) {
+		var xs []any
+		for i := range 5000 {
+			xs = append(xs, map[string]any{"system_name": "x", "text": fmt.Sprintf("ALIAS-%d", i)})
+		}
+		b := csafDoc(t,
+			map[string]any{"full_product_names": []any{map[string]any{"product_id": "P1", "name": "Orthanc 1.5.7"}}},
+			map[string]any{"cve": "CVE-2099-1234", "title": "x", "ids": xs, "product_status": map[string]any{"known_affected": []string{"P1"}}})
+		f, err := ParseFeed("csaf.json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(f.Records[0].Aliases); n > maxAliases {
+			t.Errorf("%d aliases kept, want at most %d", n, maxAliases)
+		}
+	})
 }
