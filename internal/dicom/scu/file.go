@@ -70,3 +70,22 @@ func (a *Association) StoreFile(ctx context.Context, path string) (uint16, error
 	}
 	return a.Store(ctx, p.SOPClassUID, p.SOPInstanceUID, p.TransferSyntax, p.DataSet)
 }
+
+// StoreDataSet encodes ds in the transfer syntax accepted for its SOP class
+// (0008,0016) and sends it with C-STORE under its SOP instance UID (0008,0018).
+func (a *Association) StoreDataSet(ctx context.Context, ds *dicom.DataSet) (uint16, error) {
+	sopClass, _ := ds.String(dicom.TagSOPClassUID)
+	sopInstance, _ := ds.String(dicom.TagSOPInstanceUID)
+	if sopClass == "" || sopInstance == "" {
+		return 0, fmt.Errorf("data set lacks SOP Class UID or SOP Instance UID: %w", dicom.ErrNotDICOM)
+	}
+	ts, err := a.ContextTransferSyntax(sopClass)
+	if err != nil {
+		return 0, err
+	}
+	data, err := dicom.EncodeDataSet(ds, ts)
+	if err != nil {
+		return 0, fmt.Errorf("encode for C-STORE: %w", err)
+	}
+	return a.Store(ctx, sopClass, sopInstance, ts, data)
+}

@@ -171,6 +171,10 @@ func TestInteropStoreSCP(t *testing.T) {
 		t.Fatalf("store: 0x%04X %v", st, err)
 	}
 	mustStore(t, a, sample(t, "CT_small.dcm"))
+	small := testpeer.Synthetic{Patient: 2, Study: 1, Series: 1, Instance: 2, PixelBytes: 1024}
+	if st, err := a.StoreDataSet(ctx, small.DataSet()); err != nil || st != 0 {
+		t.Fatalf("StoreDataSet: 0x%04X %v", st, err)
+	}
 	if _, err := a.Find(ctx, scp.StudyRootFind, studyQuery(""), nil); !errors.Is(err, scu.ErrNoContext) {
 		t.Errorf("find on storescp: %v, want ErrNoContext", err)
 	}
@@ -178,8 +182,8 @@ func TestInteropStoreSCP(t *testing.T) {
 		t.Errorf("release: %v", err)
 	}
 	files, _ := os.ReadDir(p.StorageDir)
-	if len(files) != 2 {
-		t.Errorf("storescp stored %d files, want 2\n%s", len(files), p.Log())
+	if len(files) != 3 {
+		t.Errorf("storescp stored %d files, want 3\n%s", len(files), p.Log())
 	}
 	// storescp must have received the big object intact.
 	f, err := dicom.ReadFile(filepath.Join(p.StorageDir, "CT."+big.InstanceUID()), dicom.ReadOptions{})
