@@ -22,7 +22,7 @@ RUNS=${RUNS:-3}
 ASSOCS=${ASSOCS:-500}
 ECHOS=${ECHOS:-100}
 
-for b in storescp storescu echoscu go; do
+for b in storescp storescu echoscu go bc awk /usr/bin/python3; do
 	command -v "$b" >/dev/null || { echo "store.sh: $b not found (install dcmtk / Go)" >&2; exit 3; }
 done
 
