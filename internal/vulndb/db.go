@@ -265,7 +265,9 @@ func merge(base, rec Advisory) Advisory {
 	}
 	m.References = union(m.References, rec.References, "")
 	m.Sources = union(m.Sources, rec.Sources, "")
-	m.Verified = m.Verified || rec.Verified
+	// Verified stays the curated entry's: a feed record confirms its own
+	// fields, not the curated range and notes that say what is unconfirmed,
+	// and "verified" next to such notes would overstate.
 	return m
 }
 

@@ -400,3 +400,31 @@ func TestParseCSAFHostileProductTree(t *testing.T) {
 		}
 	})
 }
+
+// TestMergeKeepsCuratedVerified: a feed record about an embedded advisory
+// that is not fully verified does not make it "verified"; its notes still say
+// what is unconfirmed.
+func TestMergeKeepsCuratedVerified(t *testing.T) {
+	db := mustLoad(t)
+	var base Advisory
+	for _, a := range db.All("") {
+		if !a.Verified {
+			base = a
+			break
+		}
+	}
+	if base.ID == "" {
+		t.Skip("every embedded advisory is verified")
+	}
+	rec := Advisory{ID: base.ID, Product: base.Product, Summary: "x", Surface: []string{SurfaceNetwork}, Fix: "upgrade",
+		References: []string{"https://nvd.nist.gov/vuln/detail/" + base.ID}, KnownExploited: true, ExploitedBy: "CISA KEV",
+		KEV: &KEVEntry{DateAdded: "2026-01-01"}, Verified: true, Sources: []string{FeedKEV}}
+	after, _, err := db.Apply([]Advisory{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := after.Get(base.ID)
+	if got.Verified || !got.KnownExploited {
+		t.Errorf("%s after a KEV record: verified %v known exploited %v, want false and true", base.ID, got.Verified, got.KnownExploited)
+	}
+}
