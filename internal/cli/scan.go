@@ -62,6 +62,7 @@ type scanFlags struct {
 	db                   string
 	noDB, diff           bool
 	noAdvisories         bool
+	noBuiltinAETs        bool
 }
 
 func newScanCmd(env *Env) *cobra.Command {
@@ -95,6 +96,7 @@ func newScanCmd(env *Env) *cobra.Command {
 	fl.BoolVar(&f.noDB, "no-db", false, "do not save the results")
 	fl.BoolVar(&f.diff, "diff", false, "show what changed since the previous scan in the database")
 	fl.BoolVar(&f.noAdvisories, "no-advisories", false, "do not match services against the advisory database")
+	fl.BoolVar(&f.noBuiltinAETs, "no-builtin-aets", false, "enumerate only the titles of --aet-wordlist, not the built-in list")
 	return cmd
 }
 
@@ -141,6 +143,11 @@ func prepareScan(env *Env, f scanFlags, args []string) (*scanSetup, error) {
 	if err != nil {
 		return nil, usageErrorf("--web-ports: %v", err)
 	}
+	// An empty list means none (the engine reads nil as the defaults).
+	dp, wp = append([]int{}, dp...), append([]int{}, wp...)
+	if len(dp)+len(wp) == 0 {
+		return nil, usageErrorf("--dicom-ports and --web-ports are both empty: nothing to scan")
+	}
 	excl, err := netx.LoadPrefixes(f.exclude)
 	if err != nil {
 		return nil, usageErrorf("--exclude: %v", err)
@@ -158,7 +165,12 @@ func prepareScan(env *Env, f scanFlags, args []string) (*scanSetup, error) {
 	if f.timeout < 50*time.Millisecond {
 		return nil, usageErrorf("--timeout must be at least 50ms")
 	}
-	words := append([]string(nil), dicomprobe.BuiltinWordlist...)
+	var words []string
+	if !f.noBuiltinAETs {
+		words = append(words, dicomprobe.BuiltinWordlist...)
+	} else if f.wordlist == "" {
+		return nil, usageErrorf("--no-builtin-aets needs --aet-wordlist FILE")
+	}
 	if f.wordlist != "" {
 		extra, err := readWordlist(f.wordlist)
 		if err != nil {
