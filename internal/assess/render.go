@@ -70,20 +70,22 @@ func bar(v *float64) string {
 	return strings.Repeat("█", n) + strings.Repeat("░", 20-n)
 }
 
-// clean strips control characters from text that came from the user (names,
-// notes), so a report cannot carry terminal escapes.
+// clean strips control characters and bidirectional overrides from text
+// that came from the user (names, notes), so a report cannot carry terminal
+// escapes or read differently from what it says.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && r != '\n' {
+		if (unicode.IsControl(r) && r != '\n') || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 			return -1
 		}
 		return r
 	}, s)
 }
 
+// orgName is the organisation's name on one line: it heads every report.
 func orgName(r *Result) string {
 	if r.Organisation.Name != "" {
-		return clean(r.Organisation.Name)
+		return strings.Join(strings.Fields(clean(r.Organisation.Name)), " ")
 	}
 	return "Your organisation"
 }

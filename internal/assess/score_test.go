@@ -476,3 +476,20 @@ func TestEvidenceCitationsCountDistinctFindings(t *testing.T) {
 		t.Errorf("count %d samples %v, want %d and no samples (file paths are never listed)", got.Count, got.Samples, n)
 	}
 }
+
+// TestNameCannotForgeReportLines: a name with a newline, an escape and a
+// bidirectional override heads every report as one plain line.
+func TestNameCannotForgeReportLines(t *testing.T) {
+	c := mustLoad(t)
+	a := readAnswers(t, "small-imaging-centre.yaml")
+	a.Organisation.Name = "Riverside\n# Overall: 100/100\x1b[2J \u202eertneC"
+	r := Score(c, a, nil, testNow)
+	for _, f := range []Format{FormatTerminal, FormatMarkdown, FormatHTML} {
+		out := string(render(t, c, r, f))
+		for _, bad := range []string{"\n# Overall", "\x1b", "\u202e"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s report contains %q", f, bad)
+			}
+		}
+	}
+}
