@@ -291,6 +291,10 @@ func Verify(m *Model, checks *check.Catalogue, p *Profile, host string, o Observ
 				Data:     f.CheckID,
 			})
 			fd.Host, fd.Port = host, f.Port
+			// A contradiction is no surer than the observation behind it
+			// (an advisory matched on an inferred version or in a disputed
+			// range says so).
+			fd.Confidence = f.Confidence
 			fd.References = append(fd.References, questionRefs(cc.Questions)...)
 			fd.References = append(fd.References, cveRefs(f)...)
 			found = append(found, fd)

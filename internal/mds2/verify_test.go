@@ -160,7 +160,7 @@ func TestVerifyAdvisoryFindingsOnly(t *testing.T) {
 	fs := []inventory.Finding{
 		{CheckID: "vuln.version-unknown", Host: "h", Port: 104},
 		{CheckID: "vuln.range-unknown", Host: "h", Port: 104},
-		{CheckID: "vuln.ICSMA-26-181-01", Host: "h", Port: 104},
+		{CheckID: "vuln.ICSMA-26-181-01", Host: "h", Port: 104, Confidence: "possible"},
 		{CheckID: "dicom.move-any-destination", Host: "h", Port: 104},
 	}
 	o := mds2.ForHost(run, []inventory.Service{{Host: "h", Port: 104, Transport: "dicom-tls"}}, fs, "h")
@@ -172,6 +172,12 @@ func TestVerifyAdvisoryFindingsOnly(t *testing.T) {
 	want := []string{"mds2.claim-fixed-destinations dicom.move-any-destination", "mds2.claim-vulnerability-management vuln.ICSMA-26-181-01"}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("(-got +want):\n%s", diff)
+	}
+	// A contradiction rests on the advisory match: it carries its confidence.
+	for _, f := range v.Contradictions {
+		if f.CheckID == "mds2.claim-vulnerability-management" && f.Confidence != "possible" {
+			t.Errorf("%s confidence %q, want the advisory match's \"possible\"", f.CheckID, f.Confidence)
+		}
 	}
 }
 
