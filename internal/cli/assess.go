@@ -234,6 +234,9 @@ func readAnswersFile(path string) (*assess.Answers, error) {
 		return nil, usageErrorf("cannot read answers file: %v", err)
 	}
 	defer fh.Close()
+	if fi, err := fh.Stat(); err == nil && fi.IsDir() {
+		return nil, usageErrorf("answers file %s is a directory", path)
+	}
 	a, err := assess.ParseAnswers(fh)
 	if errors.Is(err, assess.ErrAnswers) {
 		return nil, usageErrorf("%s: %v (see docs/assess.md for the format)", path, err)

@@ -66,6 +66,7 @@ func TestAssessUsageErrors(t *testing.T) {
 		{"unknown field", []string{"assess", "--no-db", "--answers", bad}},
 		{"unknown sub-practice", []string{"assess", "--no-db", "--answers", typo}},
 		{"missing file", []string{"assess", "--no-db", "--answers", filepath.Join(dir, "none.yaml")}},
+		{"directory", []string{"assess", "--no-db", "--answers", dir}},
 		{"save without db", []string{"assess", "--no-db", "--save", "x", "--answers", fixtures + "small-imaging-centre.yaml"}},
 		{"compare without name", []string{"assess", "--db", filepath.Join(dir, "p.db"), "--compare-previous", "--answers", fixtures + "small-imaging-centre.yaml"}},
 		{"resume unknown", []string{"assess", "--db", filepath.Join(dir, "p.db"), "--resume", "nope"}},

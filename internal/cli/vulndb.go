@@ -582,6 +582,10 @@ func runVulndbImport(ctx context.Context, env *Env, f vulndbFlags, files []strin
 		if err != nil {
 			return usageErrorf("cannot read %s: %v (nothing was imported)", name, vulndbPathError(err))
 		}
+		if fi, err := fh.Stat(); err == nil && fi.IsDir() {
+			fh.Close()
+			return usageErrorf("%s is a directory; give the feed files themselves (nothing was imported)", name)
+		}
 		feed, err := vulndb.ParseFeed(filepath.Base(name), fh)
 		fh.Close()
 		if errors.Is(err, vulndb.ErrMalformedFeed) {

@@ -100,6 +100,7 @@ func TestVulndbUsageErrors(t *testing.T) {
 		{"bad format", []string{"vulndb", "show", "--no-db", "--format", "xml", "CVE-2022-2119"}},
 		{"no files", []string{"vulndb", "import", "--db", db}},
 		{"missing file", []string{"vulndb", "import", "--db", db, filepath.Join(dir, "none.json")}},
+		{"directory", []string{"vulndb", "import", "--db", db, dir}},
 		{"malformed truncated", []string{"vulndb", "import", "--db", db, vulndbFeeds + "kev.json", vulndbFeeds + "malformed-truncated.json"}},
 		{"malformed csaf", []string{"vulndb", "import", "--db", db, vulndbFeeds + "malformed-csaf-version.json"}},
 		{"unknown format", []string{"vulndb", "import", "--db", db, vulndbFeeds + "malformed-unknown-format.json"}},
