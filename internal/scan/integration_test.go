@@ -290,3 +290,39 @@ func severityOf(doc *Document, id string) inventory.Severity {
 	}
 	return -1
 }
+
+// TestRealPeersTLS scans DCMTK storescp over TLS: with and without a
+// required client certificate.
+func TestRealPeersTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real peers")
+	}
+	testpeer.Require(t, testpeer.StoreSCP)
+	pki, err := testpeer.NewPKI(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		requireClient bool
+		want          []string
+	}{
+		{"client certificate ignored", false, []string{"dicom.any-called-ae@dicom", "dicom.unknown-calling-ae@dicom", "tls.no-client-cert@dicom"}},
+		{"client certificate required", true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testpeer.StoreSCPForTest(t, testpeer.StoreSCPOptions{AE: "STORESCP", Args: pki.DCMTKServerTLSArgs(tt.requireClient)})
+			ps, _ := scanPeer(t, dicomprobe.Mode{}, p.Port, 0)
+			if diff := cmp.Diff(tt.want, ps.findings, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			if ps.service.Transport != inventory.TransportDICOMTLS {
+				t.Errorf("transport %q, want dicom-tls", ps.service.Transport)
+			}
+			if tls := ps.detail.TLS; tls == nil || len(tls.WeakVersions) != 0 || tls.ClientCertRequired != tt.requireClient {
+				t.Errorf("TLS result %+v", tls)
+			}
+		})
+	}
+}
