@@ -2,6 +2,7 @@ package dimse
 
 import (
 	"context"
+	"io"
 
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 	"github.com/pacsguard/pacsguard/internal/dicom/ul"
@@ -25,6 +26,10 @@ func NewConn(a *ul.Association, caps Caps) *Conn {
 	r.Reuse = true
 	return &Conn{assoc: a, r: r}
 }
+
+// SetSink streams data sets to the writers sink returns (see
+// Reassembler.Sink); nil turns streaming off.
+func (c *Conn) SetSink(sink func(ctxID uint8, cmd *Command) io.Writer) { c.r.Sink = sink }
 
 // Association is the underlying association.
 func (c *Conn) Association() *ul.Association { return c.assoc }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -199,4 +200,68 @@ func TestReassemblyReuse(t *testing.T) {
 			t.Errorf("message %d: data %v, want %d bytes (non-nil)", i, got, len(data))
 		}
 	}
+}
+
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	w.n++
+	if w.n > 1 {
+		return 0, errors.New("disk full")
+	}
+	return len(b), nil
+}
+
+func TestReassemblySink(t *testing.T) {
+	cmd, _ := EncodeCommand(&Command{CommandField: CStoreRQ, MessageID: 1, AffectedSOPClassUID: "1.2", CommandDataSetType: HasDataSet})
+	data := bytes.Repeat([]byte{9, 8, 7}, 1000)
+	pdvs := append(Fragment(1, true, cmd, 100), Fragment(1, false, data, 700)...)
+	feed := func(r *Reassembler) (*Message, error) {
+		var got *Message
+		for _, v := range pdvs {
+			m, err := r.Add(v)
+			if err != nil {
+				return nil, err
+			}
+			if m != nil {
+				got = m
+			}
+		}
+		return got, nil
+	}
+	t.Run("streamed", func(t *testing.T) {
+		var buf bytes.Buffer
+		r := NewReassembler(Caps{MaxData: 10}) // the buffer cap does not apply to streams
+		r.Sink = func(ctxID uint8, c *Command) io.Writer { return &buf }
+		m, err := feed(r)
+		if err != nil || m == nil {
+			t.Fatalf("%v %v", m, err)
+		}
+		if !m.Streamed || m.Data != nil || m.Size != int64(len(data)) || !bytes.Equal(buf.Bytes(), data) {
+			t.Errorf("streamed=%v data=%v size=%d, %d bytes written", m.Streamed, m.Data != nil, m.Size, buf.Len())
+		}
+	})
+	t.Run("sink error", func(t *testing.T) {
+		r := NewReassembler(Caps{})
+		r.Sink = func(uint8, *Command) io.Writer { return &failingWriter{} }
+		m, err := feed(r)
+		if err != nil || m == nil || m.SinkErr == nil {
+			t.Fatalf("message %+v, err %v: want a completed message carrying the sink error", m, err)
+		}
+	})
+	t.Run("stream cap", func(t *testing.T) {
+		r := NewReassembler(Caps{MaxStream: 1000})
+		r.Sink = func(uint8, *Command) io.Writer { return io.Discard }
+		if _, err := feed(r); !errors.Is(err, ErrMessageTooLong) {
+			t.Errorf("err = %v, want ErrMessageTooLong", err)
+		}
+	})
+	t.Run("sink declines", func(t *testing.T) {
+		r := NewReassembler(Caps{})
+		r.Sink = func(uint8, *Command) io.Writer { return nil }
+		m, err := feed(r)
+		if err != nil || m.Streamed || !bytes.Equal(m.Data, data) {
+			t.Errorf("declined sink: %+v %v", m, err)
+		}
+	})
 }

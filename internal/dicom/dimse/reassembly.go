@@ -3,6 +3,7 @@ package dimse
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 )
@@ -12,22 +13,32 @@ type Message struct {
 	ContextID uint8
 	Command   *Command
 	// Data is the data set in the presentation context's transfer syntax;
-	// nil when the command says none follows.
+	// nil when the command says none follows or when it was streamed.
 	Data []byte
+	// Streamed says the data set went to the reassembler's Sink; SinkErr is
+	// the first error the sink returned (the rest of the data was read and
+	// dropped, so the association stays usable).
+	Streamed bool
+	SinkErr  error
+	// Size is the number of data set bytes received (buffered or streamed).
+	Size int64
 }
 
 // Caps for reassembly. Zero fields take the defaults.
 type Caps struct {
 	// MaxCommand caps a command set (default 64 KiB; real ones are < 1 KiB).
 	MaxCommand int
-	// MaxData caps a data set (default 64 MiB).
+	// MaxData caps a buffered data set (default 64 MiB).
 	MaxData int64
+	// MaxStream caps a data set streamed to a Sink (default 4 GiB).
+	MaxStream int64
 }
 
 // Defaults for Caps.
 const (
 	DefaultMaxCommand = 64 << 10
 	DefaultMaxData    = 64 << 20
+	DefaultMaxStream  = 4 << 30
 )
 
 func (c Caps) withDefaults() Caps {
@@ -36,6 +47,9 @@ func (c Caps) withDefaults() Caps {
 	}
 	if c.MaxData <= 0 {
 		c.MaxData = DefaultMaxData
+	}
+	if c.MaxStream <= 0 {
+		c.MaxStream = DefaultMaxStream
 	}
 	return c
 }
@@ -55,7 +69,15 @@ type Reassembler struct {
 	// Reuse lets the reassembler reuse a message's data buffer for the
 	// next message: Message.Data is then valid only until the next Add.
 	// dimse.Conn turns it on; a caller that keeps messages must not.
-	Reuse     bool
+	Reuse bool
+	// Sink, when set, is asked once per message whose command announces a
+	// data set; a non-nil writer receives the data fragments as they
+	// arrive instead of a buffer (so a large C-STORE needs no memory),
+	// bounded by MaxStream.
+	Sink      func(ctxID uint8, cmd *Command) io.Writer
+	sink      io.Writer
+	sinkErr   error
+	streamed  int64
 	spare     []byte
 	caps      Caps
 	inMessage bool
@@ -98,10 +120,30 @@ func (r *Reassembler) Add(v pdu.PDV) (*Message, error) {
 		if !cmd.HasData() {
 			return r.finish(nil), nil
 		}
+		if r.Sink != nil {
+			r.sink = r.Sink(r.ctxID, cmd)
+		}
 		return nil, nil
 	}
 	if r.cmd == nil {
 		return nil, fmt.Errorf("%w: data fragment before the command set", ErrReassembly)
+	}
+	if r.sink != nil {
+		if r.streamed+int64(len(v.Data)) > r.caps.MaxStream {
+			return nil, fmt.Errorf("%w: streamed data set over %d bytes", ErrMessageTooLong, r.caps.MaxStream)
+		}
+		r.streamed += int64(len(v.Data))
+		if r.sinkErr == nil {
+			if _, err := r.sink.Write(v.Data); err != nil {
+				r.sinkErr = err
+			}
+		}
+		if !v.IsLast() {
+			return nil, nil
+		}
+		m := &Message{ContextID: r.ctxID, Command: r.cmd, Streamed: true, SinkErr: r.sinkErr, Size: r.streamed}
+		r.inMessage, r.cmdBytes, r.cmd, r.sink, r.sinkErr, r.streamed = false, nil, nil, nil, nil, 0
+		return m, nil
 	}
 	if int64(len(r.data))+int64(len(v.Data)) > r.caps.MaxData {
 		return nil, fmt.Errorf("%w: data set over %d bytes", ErrMessageTooLong, r.caps.MaxData)
@@ -135,7 +177,7 @@ func (r *Reassembler) Add(v pdu.PDV) (*Message, error) {
 }
 
 func (r *Reassembler) finish(data []byte) *Message {
-	m := &Message{ContextID: r.ctxID, Command: r.cmd, Data: data}
+	m := &Message{ContextID: r.ctxID, Command: r.cmd, Data: data, Size: int64(len(data))}
 	if r.Reuse && cap(data) > cap(r.spare) {
 		r.spare = data[:0]
 	}

@@ -1,6 +1,7 @@
 package scp
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -312,12 +313,73 @@ func (d DirStore) Store(ctx context.Context, req *Request, sopClass, sopInstance
 	return dimse.StatusSuccess
 }
 
+// BeginStore implements StreamStoreHandler: the data set goes to a
+// temporary file in Dir as it arrives and is renamed into place when
+// complete, so objects of any size (up to the stream cap) need no memory.
+func (d DirStore) BeginStore(ctx context.Context, req *Request, sopClass, sopInstance, ts string) StoreStream {
+	head, err := part10Header(Instance{SOPClassUID: sopClass, SOPInstanceUID: sopInstance, TransferSyntax: ts})
+	if err != nil {
+		return nil
+	}
+	f, err := os.CreateTemp(d.Dir, ".incoming-*")
+	if err != nil {
+		return nil
+	}
+	fs := &fileStream{f: f, w: bufio.NewWriterSize(f, 256<<10), final: filepath.Join(d.Dir, FileName(sopInstance))}
+	if _, err := fs.w.Write(head); err != nil {
+		fs.Finish(err)
+		return nil
+	}
+	return fs
+}
+
+type fileStream struct {
+	f     *os.File
+	w     *bufio.Writer
+	final string
+}
+
+func (s *fileStream) Write(b []byte) (int, error) { return s.w.Write(b) }
+
+func (s *fileStream) Finish(err error) uint16 {
+	if err == nil {
+		err = s.w.Flush()
+	}
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(s.f.Name(), s.final)
+	}
+	if err != nil {
+		os.Remove(s.f.Name())
+		return dimse.StatusOutOfResources
+	}
+	return dimse.StatusSuccess
+}
+
 // Discard is a StoreHandler that accepts and drops everything (a sink for
-// benchmarks, like storescp --ignore).
+// benchmarks, like storescp --ignore); it streams, so nothing is buffered.
 type Discard struct{}
 
 // Store implements StoreHandler.
 func (Discard) Store(context.Context, *Request, string, string, string, []byte) uint16 {
+	return dimse.StatusSuccess
+}
+
+// BeginStore implements StreamStoreHandler.
+func (Discard) BeginStore(context.Context, *Request, string, string, string) StoreStream {
+	return discardStream{}
+}
+
+type discardStream struct{}
+
+func (discardStream) Write(b []byte) (int, error) { return len(b), nil }
+
+func (discardStream) Finish(err error) uint16 {
+	if err != nil {
+		return dimse.StatusOutOfResources
+	}
 	return dimse.StatusSuccess
 }
 
@@ -338,15 +400,10 @@ func FileName(sopInstance string) string {
 // meta information from our writer, then the data set bytes exactly as
 // received. It writes a temporary file and renames it into place.
 func writePart10(dir string, inst Instance) error {
-	meta, err := dicom.EncodeDataSet(dicom.NewFileMeta(inst.SOPClassUID, inst.SOPInstanceUID, inst.TransferSyntax), dicom.ExplicitVRLittleEndian)
+	head, err := part10Header(inst)
 	if err != nil {
 		return err
 	}
-	head := make([]byte, 128, 128+4+12+len(meta))
-	head = append(head, "DICM"...)
-	head = append(head, 0x02, 0x00, 0x00, 0x00, 'U', 'L', 4, 0)
-	head = binary.LittleEndian.AppendUint32(head, uint32(len(meta)))
-	head = append(head, meta...)
 	tmp, err := os.CreateTemp(dir, ".incoming-*")
 	if err != nil {
 		return err
@@ -364,4 +421,18 @@ func writePart10(dir string, inst Instance) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, FileName(inst.SOPInstanceUID)))
+}
+
+// part10Header is the preamble, "DICM" and the meta information (from our
+// writer's NewFileMeta, with its group length) of the instance's file.
+func part10Header(inst Instance) ([]byte, error) {
+	meta, err := dicom.EncodeDataSet(dicom.NewFileMeta(inst.SOPClassUID, inst.SOPInstanceUID, inst.TransferSyntax), dicom.ExplicitVRLittleEndian)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 128, 128+4+12+len(meta))
+	head = append(head, "DICM"...)
+	head = append(head, 0x02, 0x00, 0x00, 0x00, 'U', 'L', 4, 0)
+	head = binary.LittleEndian.AppendUint32(head, uint32(len(meta)))
+	return append(head, meta...), nil
 }

@@ -682,3 +682,54 @@ func TestRejectedPeerHoldingSocket(t *testing.T) {
 	}
 	settleGoroutines(t, before)
 }
+
+func TestDirStoreStreaming(t *testing.T) {
+	dir := t.TempDir()
+	// MaxData far below the object: only streaming can store it.
+	addr := serve(t, scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, Store: scp.DirStore{Dir: dir}, Caps: dimse.Caps{MaxData: 64 << 10}})
+	ctx := ctxT(t)
+	a, _, err := scu.Associate(ctx, scu.Config{Addr: addr, Contexts: []scu.Proposal{{AbstractSyntax: testpeer.CTImageStorage}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := testpeer.Synthetic{Patient: 1, Study: 1, Series: 1, Instance: 1, PixelBytes: 3 << 20}
+	data, _ := obj.Encode(dicom.ExplicitVRLittleEndian)
+	if st, err := a.Store(ctx, testpeer.CTImageStorage, obj.InstanceUID(), dicom.ExplicitVRLittleEndian, data); err != nil || st != 0 {
+		t.Fatalf("store: 0x%04X %v", st, err)
+	}
+	a.Release(ctx)
+	f, err := dicom.ReadFile(filepath.Join(dir, scp.FileName(obj.InstanceUID())), dicom.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(f.DataSet.Find(dicom.TagPixelData).Value), len(obj.DataSet().Find(dicom.TagPixelData).Value); got != want {
+		t.Errorf("pixel data %d bytes, want %d", got, want)
+	}
+
+	// A peer that vanishes mid-data-set leaves no temporary file behind.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rq, _ := pdu.Encode(&pdu.AssociateRQ{ProtocolVersion: 1, CalledAE: "X", CallingAE: "Y", ApplicationContext: pdu.DICOMApplicationContext,
+		PresentationContexts: []pdu.PresentationContext{{ID: 1, AbstractSyntax: testpeer.CTImageStorage, TransferSyntaxes: []string{dicom.ExplicitVRLittleEndian}}}})
+	cmd, _ := dimse.EncodeCommand(&dimse.Command{CommandField: dimse.CStoreRQ, MessageID: 1, AffectedSOPClassUID: testpeer.CTImageStorage, AffectedSOPInstanceUID: "1.2.3.4", CommandDataSetType: dimse.HasDataSet})
+	cmdPDU, _ := pdu.Encode(&pdu.PDataTF{Items: []pdu.PDV{{ContextID: 1, Control: 3, Data: cmd}}})
+	dataPDU, _ := pdu.Encode(&pdu.PDataTF{Items: []pdu.PDV{{ContextID: 1, Control: 0, Data: make([]byte, 8000)}}})
+	c.Write(rq)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := pdu.ReadFrame(c, pdu.FrameLimits{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.Write(append(cmdPDU, dataPDU...))
+	time.Sleep(50 * time.Millisecond)
+	c.Close()
+	for i := 0; i < 100; i++ {
+		left, _ := filepath.Glob(filepath.Join(dir, ".incoming-*"))
+		if len(left) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("temporary file left after an interrupted C-STORE")
+}

@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -99,6 +100,22 @@ type Request struct {
 // a handler that keeps it must copy it.
 type StoreHandler interface {
 	Store(ctx context.Context, req *Request, sopClass, sopInstance, ts string, data []byte) uint16
+}
+
+// StreamStoreHandler is a StoreHandler that can also take a data set as
+// it arrives, so that a large object needs no memory. BeginStore returns
+// nil to fall back to Store with the whole data set.
+type StreamStoreHandler interface {
+	StoreHandler
+	BeginStore(ctx context.Context, req *Request, sopClass, sopInstance, ts string) StoreStream
+}
+
+// StoreStream receives one data set's bytes in order. Finish ends it: err
+// is non-nil when a Write failed or the data set did not arrive whole (the
+// stream must then discard what it has); it returns the C-STORE status.
+type StoreStream interface {
+	io.Writer
+	Finish(err error) uint16
 }
 
 // FindHandler answers a C-FIND: it calls emit for each match (emit returns
@@ -294,6 +311,8 @@ type session struct {
 	getRoles map[string]bool
 	// getErr records a transport error during C-GET sub-operations.
 	getErr error
+	// stream is the C-STORE data set being streamed, if any.
+	stream StoreStream
 }
 
 func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
@@ -331,6 +350,9 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 	defer assoc.Close()
 	sess.rq = rq
 	sess.conn = dimse.NewConn(assoc, s.cfg.Caps)
+	if h, ok := s.cfg.Store.(StreamStoreHandler); ok {
+		sess.conn.SetSink(sess.sink(ctx, h))
+	}
 	logging := s.log.Enabled(ctx, slog.LevelInfo)
 	if logging {
 		s.log.Info("association accepted", "remote", remote.String(), "calling", rq.CallingAE, "called", rq.CalledAE, "allowed", sess.allowed.String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/pacsguard/pacsguard/internal/dicom"
 	"github.com/pacsguard/pacsguard/internal/dicom/dimse"
@@ -17,8 +18,17 @@ var errRefusedByAbort = errors.New("request refused with A-ABORT")
 // identifierReadOptions bounds identifiers we decode from peers.
 var identifierReadOptions = dicom.ReadOptions{MaxElements: 10000, MaxDepth: 8, MaxDecodedBytes: 16 << 20}
 
+// errIncomplete finishes a stream whose association ended mid-data-set.
+var errIncomplete = errors.New("association ended before the data set was complete")
+
 // run serves DIMSE requests until release, abort or error.
 func (sess *session) run(ctx context.Context) error {
+	defer func() {
+		if sess.stream != nil {
+			sess.stream.Finish(errIncomplete)
+			sess.stream = nil
+		}
+	}()
 	for {
 		m, err := sess.conn.ReadMessage(ctx)
 		if errors.Is(err, ul.ErrReleaseRequested) {
@@ -35,13 +45,37 @@ func (sess *session) run(ctx context.Context) error {
 }
 
 func (sess *session) request(m *dimse.Message) *Request {
-	pc := sess.accepted[m.ContextID]
+	return sess.requestFor(m.ContextID, m.Command)
+}
+
+func (sess *session) requestFor(ctxID uint8, c *dimse.Command) *Request {
+	pc := sess.accepted[ctxID]
 	ts := ""
 	if len(pc.TransferSyntaxes) > 0 {
 		ts = pc.TransferSyntaxes[0]
 	}
-	return &Request{CallingAE: sess.rq.CallingAE, CalledAE: sess.rq.CalledAE, RemoteAddr: sess.remote, Allowed: sess.allowed, ContextID: m.ContextID, TransferSyntax: ts,
-		MoveOriginatorAE: m.Command.MoveOriginatorAE, MoveOriginatorMessageID: m.Command.MoveOriginatorMessageID}
+	return &Request{CallingAE: sess.rq.CallingAE, CalledAE: sess.rq.CalledAE, RemoteAddr: sess.remote, Allowed: sess.allowed, ContextID: ctxID, TransferSyntax: ts,
+		MoveOriginatorAE: c.MoveOriginatorAE, MoveOriginatorMessageID: c.MoveOriginatorMessageID}
+}
+
+// sink decides, when a C-STORE command arrives, whether its data set is
+// streamed to the handler: only for a store the peer may make, on a
+// storage context that matches the command.
+func (sess *session) sink(ctx context.Context, h StreamStoreHandler) func(uint8, *dimse.Command) io.Writer {
+	return func(ctxID uint8, c *dimse.Command) io.Writer {
+		pc, ok := sess.accepted[ctxID]
+		if c.CommandField != dimse.CStoreRQ || !ok || pc.AbstractSyntax != c.AffectedSOPClassUID ||
+			serviceOf(pc.AbstractSyntax) != Store || !sess.allowed.Has(Store) {
+			return nil
+		}
+		req := sess.requestFor(ctxID, c)
+		st := h.BeginStore(ctx, req, c.AffectedSOPClassUID, c.AffectedSOPInstanceUID, req.TransferSyntax)
+		if st == nil {
+			return nil
+		}
+		sess.stream = st
+		return st
+	}
 }
 
 func (sess *session) dispatch(ctx context.Context, m *dimse.Message) error {
@@ -87,6 +121,15 @@ func (sess *session) dispatch(ctx context.Context, m *dimse.Message) error {
 	case Echo:
 		return sess.respond(ctx, m, rsp, dimse.StatusSuccess, nil)
 	case Store:
+		if m.Streamed {
+			st := sess.stream
+			sess.stream = nil
+			status := dimse.StatusOutOfResources
+			if st != nil {
+				status = st.Finish(m.SinkErr)
+			}
+			return sess.respond(ctx, m, rsp, status, nil)
+		}
 		if m.Data == nil {
 			return sess.respond(ctx, m, rsp, dimse.StatusCannotUnderstand, nil)
 		}
