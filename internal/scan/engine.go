@@ -484,6 +484,9 @@ func (s *Scanner) conclude(o Options, host string, t Target, details []*Detail, 
 		if d.TLS != nil {
 			s.tlsFindings(now, d, svc.Transport, add, ev)
 		}
+		if t.IsName() {
+			svc.Notes = append(svc.Notes, "scanned as host name "+t.Host)
+		}
 		id := s.Rules.Identify(obs)
 		svc.Product, svc.Version, svc.Confidence = id.Product, id.Version, id.Confidence
 		if id.Toolkit != "" {

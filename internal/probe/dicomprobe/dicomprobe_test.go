@@ -290,3 +290,42 @@ func TestDiscoveryIsOneAssociation(t *testing.T) {
 		t.Errorf("discovery: %v, %d attempts, %+v", err, r.Attempts, r)
 	}
 }
+
+func TestRejectFieldsRecorded(t *testing.T) {
+	tests := []struct {
+		rj        pdu.AssociateRJ
+		text      string
+		transient bool
+	}{
+		{pdu.AssociateRJ{Result: pdu.RejectPermanent, Source: pdu.RejectSourceServiceUser, Reason: pdu.RejectReasonCalledAENotRecognized}, "rejected-permanent, source service-user, reason called-AE-title-not-recognized", false},
+		{pdu.AssociateRJ{Result: pdu.RejectPermanent, Source: pdu.RejectSourceServiceUser, Reason: pdu.RejectReasonCallingAENotRecognized}, "rejected-permanent, source service-user, reason calling-AE-title-not-recognized", false},
+		{pdu.AssociateRJ{Result: pdu.RejectPermanent, Source: pdu.RejectSourceServiceUser, Reason: pdu.RejectReasonNoReason}, "rejected-permanent, source service-user, reason no-reason-given", false},
+		{pdu.AssociateRJ{Result: pdu.RejectPermanent, Source: pdu.RejectSourceServiceProviderACSE, Reason: pdu.RejectReasonProtocolVersionNotSupported}, "rejected-permanent, source service-provider (ACSE), reason protocol-version-not-supported", false},
+		{pdu.AssociateRJ{Result: pdu.RejectTransient, Source: pdu.RejectSourceServiceProviderPresentation, Reason: pdu.RejectReasonTemporaryCongestion}, "rejected-transient, source service-provider (presentation), reason temporary-congestion", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			rj := tt.rj
+			addr := scripted(t, func(c net.Conn, _ *pdu.AssociateRQ) { writePDU(c, &rj) })
+			cfg := probeCfg(Mode{})
+			cfg.Wordlist = []string{"A", "B"}
+			r, err := Probe(context.Background(), cfg, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := r.First.Reject
+			if got == nil || got.Result != uint8(rj.Result) || got.Source != uint8(rj.Source) || got.Reason != rj.Reason {
+				t.Fatalf("first reject %+v, want %+v", got, rj)
+			}
+			if !strings.EqualFold(got.Text, tt.text) {
+				t.Errorf("text %q, want %q", got.Text, tt.text)
+			}
+			if r.Transient != tt.transient || r.AnyCalledAccepted || r.UnknownCallingAccepted || !r.DICOM {
+				t.Errorf("transient %v (want %v), any-called %v, unknown-calling %v", r.Transient, tt.transient, r.AnyCalledAccepted, r.UnknownCallingAccepted)
+			}
+			if wantAttempts := map[bool]int{true: 1, false: 1 + 2 + 2 + 4}[tt.transient]; r.Attempts != wantAttempts {
+				t.Errorf("%d attempts, want %d", r.Attempts, wantAttempts)
+			}
+		})
+	}
+}
