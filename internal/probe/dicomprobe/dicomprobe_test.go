@@ -329,3 +329,36 @@ func TestRejectFieldsRecorded(t *testing.T) {
 		})
 	}
 }
+
+func TestAcceptThenMisbehave(t *testing.T) {
+	accept := func(c net.Conn, rq *pdu.AssociateRQ) {
+		var res []pdu.PresentationContextResult
+		for _, pc := range rq.PresentationContexts {
+			res = append(res, pdu.PresentationContextResult{ID: pc.ID, Result: pdu.ContextAccepted, TransferSyntax: pc.TransferSyntaxes[0]})
+		}
+		writePDU(c, &pdu.AssociateAC{ProtocolVersion: 1, CalledAE: rq.CalledAE, CallingAE: rq.CallingAE, ApplicationContext: rq.ApplicationContext,
+			PresentationContexts: res, UserInfo: pdu.UserInfo{MaxLength: 16384, HasMaxLength: true, ImplementationClassUID: "1.2.3.4"}})
+		c.Read(make([]byte, 4096)) // the C-ECHO-RQ
+	}
+	tests := []struct {
+		name  string
+		after func(c net.Conn)
+		want  string
+	}{
+		{"abort on echo", func(c net.Conn) { writePDU(c, &pdu.Abort{Source: pdu.AbortServiceProvider}) }, "refused-abort"},
+		{"garbage on echo", func(c net.Conn) { c.Write([]byte("\x42garbage that is no PDU at all")) }, "error"},
+		{"hang up on echo", func(c net.Conn) {}, "refused-abort"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := scripted(t, func(c net.Conn, rq *pdu.AssociateRQ) { accept(c, rq); tt.after(c) })
+			r, err := Probe(context.Background(), probeCfg(Mode{}), addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.AnyCalledAccepted || r.Echo == nil || r.Echo.Outcome != tt.want {
+				t.Errorf("any-called %v, echo %+v; want %s", r.AnyCalledAccepted, r.Echo, tt.want)
+			}
+		})
+	}
+}
