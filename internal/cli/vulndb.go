@@ -609,11 +609,27 @@ func runVulndbImport(ctx context.Context, env *Env, f vulndbFlags, files []strin
 	defer st.Close()
 
 	now := env.Now().UTC()
+	// A record naming no known product (a KEV entry whose vendor text
+	// pacsguard does not recognise) is kept when its CVE is known, also when
+	// another file of this run adds that CVE: otherwise the order of the
+	// files would decide whether a new advisory is marked known-exploited.
+	known := before
+	var named []vulndb.Advisory
+	for _, feed := range feeds {
+		for _, r := range feed.Records {
+			if r.Product != "" {
+				named = append(named, r)
+			}
+		}
+	}
+	if k, _, err := before.Apply(named); err == nil {
+		known = k // an invalid record is reported by the Apply below
+	}
 	var recs []vulndb.Advisory
 	var stored []store.VulnRecord
 	ignored := 0
 	for _, feed := range feeds {
-		r, ign := before.Resolve([]*vulndb.Feed{feed})
+		r, ign := known.Resolve([]*vulndb.Feed{feed})
 		ignored += ign
 		for _, a := range r {
 			doc, err := json.Marshal(a)

@@ -205,3 +205,28 @@ func TestVulndbMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestVulndbImportKEVForCVEAddedInSameRun: a KEV entry whose vendor text
+// names no known product is kept when another file of the same run adds its
+// CVE, whatever the order of the files.
+func TestVulndbImportKEVForCVEAddedInSameRun(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	kev := filepath.Join(dir, "kev.json")
+	doc := `{"catalogVersion":"2099.01.01","vulnerabilities":[{"cveID":"CVE-2099-0001","vendorProject":"Unlisted Vendor","product":"Imaging Suite",
+		"vulnerabilityName":"x","dateAdded":"2099-01-06","shortDescription":"x","requiredAction":"Apply updates.","dueDate":"2099-01-27"}]}`
+	if err := os.WriteFile(kev, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env, out, errb := vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "import", "--db", db, kev, vulndbFeeds + "nvd-api-2.0.json"}); code != ExitOK {
+		t.Fatalf("import: exit %d, stderr %s", code, errb)
+	}
+	env, out, errb = vulndbEnv()
+	if code := RunEnv(context.Background(), env, []string{"vulndb", "show", "--db", db, "CVE-2099-0001"}); code != ExitOK {
+		t.Fatalf("show: exit %d, stderr %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "Exploited:   yes, CISA KEV since 2099-01-06") {
+		t.Errorf("CVE-2099-0001 not marked known-exploited:\n%s", out)
+	}
+}
