@@ -733,3 +733,30 @@ func TestDirStoreStreaming(t *testing.T) {
 	}
 	t.Error("temporary file left after an interrupted C-STORE")
 }
+
+// TestFindCancelOverTLS: noticing a C-CANCEL peeks the connection with a
+// short deadline; over TLS a timed-out read must leave the stream intact.
+func TestFindCancelOverTLS(t *testing.T) {
+	pool, serverCert, _ := testCerts(t)
+	addr := serve(t, scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, Find: slowFind{}, TLS: &tls.Config{Certificates: []tls.Certificate{serverCert}}})
+	ctx := ctxT(t)
+	a, _, err := scu.Associate(ctx, scu.Config{Addr: addr, TLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"},
+		Contexts: []scu.Proposal{{AbstractSyntax: scp.VerificationSOPClass}, {AbstractSyntax: scp.StudyRootFind}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release(ctx)
+	for round := 0; round < 2; round++ {
+		n := 0
+		res, err := a.Find(ctx, scp.StudyRootFind, query("STUDY"), func(*dicom.DataSet) bool { n++; return n < 20 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Cancelled || res.Status != dimse.StatusCancel {
+			t.Errorf("round %d: %+v", round, res)
+		}
+	}
+	if st, err := a.Echo(ctx); err != nil || st != 0 {
+		t.Errorf("echo after cancels over TLS: %v", err)
+	}
+}
