@@ -126,6 +126,9 @@ func (a *Association) received(ctx context.Context, p pdu.PDU, err error) (*pdu.
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			if errors.Is(err, ErrTimeout) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: %w", ErrTimeout, err)
 		}
 		return nil, a.handleUnexpected(nil, err)
