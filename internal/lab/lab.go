@@ -23,6 +23,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,6 +125,12 @@ func Load(r io.Reader) (Config, error) {
 	return c, c.Validate()
 }
 
+// Names are printed in terminal tables: no control characters or spaces.
+var (
+	namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	aePattern   = regexp.MustCompile(`^[\x21-\x5b\x5d-\x7e]([\x20-\x5b\x5d-\x7e]{0,15})$`)
+)
+
 var serviceNames = map[string]scp.Services{"echo": scp.Echo, "store": scp.Store, "find": scp.Find, "move": scp.Move, "get": scp.Get, "all": scp.AllServices}
 
 func services(list []string) (scp.Services, error) {
@@ -144,9 +151,15 @@ func (c Config) Validate() error {
 		return errors.New("lab description has no nodes")
 	}
 	names := map[string]bool{}
+	if len(c.Nodes) > 64 {
+		return errors.New("lab description has more than 64 nodes")
+	}
 	for _, n := range c.Nodes {
-		if n.Name == "" || names[n.Name] {
-			return fmt.Errorf("node name %q is empty or used twice", n.Name)
+		if !namePattern.MatchString(n.Name) || names[n.Name] {
+			return fmt.Errorf("node name %q: want 1-64 letters, digits, '.', '_' or '-', unique", n.Name)
+		}
+		if n.Role != "" && !namePattern.MatchString(n.Role) {
+			return fmt.Errorf("node %s: role %q: want letters, digits, '.', '_' or '-'", n.Name, n.Role)
 		}
 		names[n.Name] = true
 		if n.Address != "" {
@@ -160,8 +173,13 @@ func (c Config) Validate() error {
 		}
 		switch n.Kind {
 		case "", "dicom":
-			if len(n.AE) == 0 || len(n.AE) > 16 {
-				return fmt.Errorf("node %s: AE title must be 1-16 characters", n.Name)
+			if !aePattern.MatchString(n.AE) {
+				return fmt.Errorf("node %s: AE title %q must be 1-16 printable characters without backslash", n.Name, n.AE)
+			}
+			for _, p := range n.Peers {
+				if !aePattern.MatchString(p.AE) {
+					return fmt.Errorf("node %s: peer AE title %q must be 1-16 printable characters without backslash", n.Name, p.AE)
+				}
 			}
 			if _, err := services(n.Unknown); err != nil {
 				return fmt.Errorf("node %s: %w", n.Name, err)
