@@ -531,6 +531,9 @@ func (a *Association) handleUnexpected(p pdu.PDU, readErr error) error {
 			return fmt.Errorf("%w: %w", ErrProtocol, readErr)
 		}
 		a.close()
+		if errors.Is(readErr, ErrConnectionClosed) || errors.Is(readErr, ErrTimeout) {
+			return readErr
+		}
 		return classifyIOError(context.Background(), readErr)
 	}
 	act, err := a.m.Fire(eventFor(p))
