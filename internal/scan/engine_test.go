@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -381,5 +383,51 @@ func TestDiff(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestNonDICOMAnswersOnDICOMPorts(t *testing.T) {
+	l := startLab(t, lab.Config{Schema: lab.Schema, Nodes: []lab.Node{{Name: "web", Role: "web-viewer", Kind: "web", Web: &lab.Web{Studies: 1}}}})
+	web, _ := l.Node("web")
+	ssh, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ssh.Close()
+	go func() {
+		for {
+			c, err := ssh.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+			c.Close()
+		}
+	}()
+	s := newScanner(t, netx.Policy{}, dicomprobe.Mode{})
+	_, wp, _ := net.SplitHostPort(web.Addr)
+	_, sp, _ := net.SplitHostPort(ssh.Addr().String())
+	w, _ := strconv.Atoi(wp)
+	sh, _ := strconv.Atoi(sp)
+	s.Options.DICOMPorts, s.Options.WebPorts = []int{w, sh}, []int{}
+	doc, err := s.Run(context.Background(), []Target{{Host: "127.0.0.1", Addr: netip.MustParseAddr("127.0.0.1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sv := range doc.Services {
+		got = append(got, fmt.Sprintf("%d/%s", sv.Port, sv.Transport))
+	}
+	if diff := cmp.Diff([]string{fmt.Sprintf("%d/http", w)}, got); diff != "" {
+		t.Errorf("services (-want +got):\n%s", diff)
+	}
+	var notDICOM []int
+	for _, f := range doc.Findings {
+		if f.CheckID == "dicom.not-dicom" {
+			notDICOM = append(notDICOM, f.Port)
+		}
+	}
+	if diff := cmp.Diff([]int{sh}, notDICOM); diff != "" {
+		t.Errorf("not-DICOM ports (-want +got):\n%s", diff)
 	}
 }
