@@ -249,6 +249,9 @@ func runScan(ctx context.Context, env *Env, f scanFlags, args []string) error {
 		if err := saveScan(ctx, st, doc, f.diff); err != nil {
 			return err
 		}
+		if f.diff && doc.Diff == nil {
+			fmt.Fprintln(env.Stderr, "pacsguard: no previous scan in the database to compare with; this one is saved for next time")
+		}
 	}
 	if err := writeScanReport(env, setup, doc, f.output, f.verbose); err != nil {
 		return err

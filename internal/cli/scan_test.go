@@ -130,3 +130,21 @@ func TestDemo(t *testing.T) {
 		t.Error("demo output contains synthetic patient names")
 	}
 }
+
+func TestLabPrintsNodesUntilInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "lab.json")
+	os.WriteFile(cfg, []byte(`{"schema":"pacsguard.lab/v1","nodes":[{"name":"pacs","role":"archive","ae":"MYPACS","unknown":["echo"]}]}`), 0o600)
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Now: time.Now, Getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	code := RunEnv(ctx, env, []string{"lab", "--config", cfg})
+	if code != ExitOK {
+		t.Fatalf("exit %d; stderr %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "pacs") || !strings.Contains(lines[1], "archive") || !strings.Contains(lines[1], "MYPACS") || !strings.Contains(lines[1], "127.0.0.1:") {
+		t.Errorf("lab output:\n%s", out.String())
+	}
+}
