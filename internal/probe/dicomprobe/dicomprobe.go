@@ -258,6 +258,10 @@ func (r *Result) Roles() []string {
 	return roles
 }
 
+// maxSilentAttempts ends an enumeration after this many attempts in a row
+// without an answer.
+const maxSilentAttempts = 3
+
 // ErrNotDICOM is returned when the peer's answer was not a DICOM PDU.
 var ErrNotDICOM = errors.New("not DICOM")
 
@@ -449,13 +453,24 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 	// lastReject is the reject of the latest attempt (nil when accepted or
 	// no reject came back).
 	var lastReject *pdu.AssociateRJ
+	// failures counts attempts in a row that got no answer at all (timeout,
+	// reset): a node that stops answering is left alone.
+	failures := 0
 	tryPair := func(called, calling string) bool {
 		lastReject = nil
-		if ctx.Err() != nil || r.Attempts >= p.cfg.MaxAttempts {
+		if ctx.Err() != nil || r.Attempts >= p.cfg.MaxAttempts || failures >= maxSilentAttempts {
 			return false
 		}
 		a, out, err := p.associate(ctx, called, calling, allProposals())
 		at := attemptOf(called, calling, out, err)
+		if out == nil || (!out.Accepted && out.Reject == nil) {
+			failures++
+			if failures == maxSilentAttempts {
+				r.Notes = append(r.Notes, fmt.Sprintf("AE-title enumeration stopped: %d attempts in a row got no answer (%s)", failures, errText(err)))
+			}
+		} else {
+			failures = 0
+		}
 		if out == nil || !out.Accepted {
 			if a != nil {
 				a.Abort()

@@ -362,3 +362,32 @@ func TestAcceptThenMisbehave(t *testing.T) {
 		})
 	}
 }
+
+func TestEnumerationStopsWhenThePeerFallsSilent(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	addr := scripted(t, func(c net.Conn, _ *pdu.AssociateRQ) {
+		mu.Lock()
+		n++
+		first := n == 1
+		mu.Unlock()
+		if first {
+			writePDU(c, &pdu.AssociateRJ{Result: pdu.RejectPermanent, Source: pdu.RejectSourceServiceUser, Reason: pdu.RejectReasonCalledAENotRecognized})
+			return
+		}
+		time.Sleep(time.Second) // then silence
+	})
+	cfg := probeCfg(Mode{})
+	cfg.Timeout = 100 * time.Millisecond
+	start := time.Now()
+	r, err := Probe(context.Background(), cfg, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Attempts != 1+maxSilentAttempts {
+		t.Errorf("%d attempts, want %d", r.Attempts, 1+maxSilentAttempts)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("took %v", el)
+	}
+}
