@@ -115,12 +115,16 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	ready := make(chan net.Addr, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe(ctx, *addr, ready) }()
+	select {
+	case a := <-ready:
+		fmt.Fprintf(stdout, "listening=%s\n", a)
+	case err := <-errc:
 		return err
 	}
-	fmt.Fprintf(stdout, "listening=%s\n", ln.Addr())
-	return srv.Serve(ctx, ln)
+	return <-errc
 }
 
 func store(ctx context.Context, args []string, stdout io.Writer) error {

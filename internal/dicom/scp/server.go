@@ -203,7 +203,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Policy.AE = "PACSGUARD"
 	}
 	if cfg.Dialer == nil {
-		cfg.Dialer = &net.Dialer{}
+		cfg.Dialer = &net.Dialer{KeepAlive: -1}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -242,9 +242,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		backoff = 0
-		if tc, ok := conn.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-		}
 		select {
 		case s.slots <- struct{}{}:
 			s.wg.Add(1)
@@ -260,9 +257,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // ListenAndServe listens on addr (e.g. "127.0.0.1:0") and serves. ready,
-// when non-nil, receives the bound address once listening.
+// when non-nil, receives the bound address once listening. Accepted
+// connections have TCP_NODELAY (Go's default) and no TCP keep-alive: idle
+// associations end by their own timeouts.
 func (s *Server) ListenAndServe(ctx context.Context, addr string, ready chan<- net.Addr) error {
-	var lc net.ListenConfig
+	lc := net.ListenConfig{KeepAlive: -1}
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err

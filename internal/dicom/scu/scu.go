@@ -166,16 +166,17 @@ func Associate(ctx context.Context, cfg Config) (*Association, *Outcome, error) 
 	}
 	d := cfg.Dialer
 	if d == nil {
-		d = &net.Dialer{}
+		// No TCP keep-alive: associations are short and every read and
+		// write has a deadline; keep-alive would only add system calls.
+		d = &net.Dialer{KeepAlive: -1}
 	}
 	start := time.Now()
 	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		return nil, out, fmt.Errorf("dial %s: %w", cfg.Addr, err)
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-	}
+	// Go's TCP connections have TCP_NODELAY set already: every PDU goes
+	// out at once (Debian's DCMTK needs TCP_NODELAY=1 for that).
 	if cfg.TLS != nil {
 		tconn := tls.Client(conn, cfg.TLS)
 		if err := tconn.HandshakeContext(ctx); err != nil {
