@@ -137,6 +137,14 @@ type fileScan struct {
 // ScanFile checks the file at path. It never modifies the file.
 func (s *Scanner) ScanFile(path string) Result {
 	res := Result{Path: path}
+	// Check before opening: opening a FIFO blocks until someone writes.
+	if st, err := os.Stat(path); err != nil {
+		res.Err = err
+		return res
+	} else if !st.Mode().IsRegular() {
+		res.Err = fmt.Errorf("%s is not a regular file", path)
+		return res
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		res.Err = err

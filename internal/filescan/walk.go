@@ -3,6 +3,7 @@ package filescan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -120,6 +121,12 @@ func Walk(ctx context.Context, roots []string, follow bool, visit func(Entry, er
 			return st, err
 		}
 		if !info.IsDir() {
+			if !info.Mode().IsRegular() {
+				// Opening a FIFO or a device could block or read for ever.
+				st.Errors++
+				visit(Entry{Root: filepath.Dir(r), Path: r}, fmt.Errorf("%s is not a regular file or directory", r))
+				continue
+			}
 			visit(Entry{Root: filepath.Dir(r), Path: r}, nil)
 			continue
 		}

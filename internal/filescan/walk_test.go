@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,5 +59,26 @@ func TestWalkSymlinks(t *testing.T) {
 	got, _, errs = walk(true)
 	if diff := cmp.Diff([]string{"outside/b.dcm", "root/sub/a.dcm"}, got); diff != "" || errs != 1 {
 		t.Errorf("following: (-want +got):\n%s; %d errors (want 1, the dangling link)", diff, errs)
+	}
+}
+
+// A FIFO given as a root is reported, never opened (opening would block).
+func TestWalkRefusesFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pipe.dcm")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	var errs int
+	_, err := Walk(context.Background(), []string{p}, false, func(e Entry, err error) {
+		if err == nil {
+			t.Errorf("FIFO %s handed out as a file", e.Path)
+		}
+		errs++
+	})
+	if err != nil || errs != 1 {
+		t.Errorf("err %v, %d entry errors; want one", err, errs)
+	}
+	if res := testScanner(t).ScanFile(p); res.Err == nil {
+		t.Error("ScanFile opened a FIFO")
 	}
 }
