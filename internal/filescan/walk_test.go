@@ -2,6 +2,8 @@ package filescan
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	ft "github.com/pacsguard/pacsguard/internal/filescan/filescantest"
 )
 
 func TestWalkSymlinks(t *testing.T) {
@@ -80,5 +84,26 @@ func TestWalkRefusesFIFO(t *testing.T) {
 	}
 	if res := testScanner(t).ScanFile(p); res.Err == nil {
 		t.Error("ScanFile opened a FIFO")
+	}
+}
+
+func TestSweepStopsOnCancel(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 50 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d.dcm", i)), ft.CleanFile(), 0o644)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := Sweep(ctx, testScanner(t), []string{dir}, WalkOptions{Workers: 2}, func(Item) {
+		n++
+		if n == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n >= 50 {
+		t.Errorf("all %d files handled after the cancel", n)
 	}
 }
