@@ -132,3 +132,19 @@ func TestLargeValuesAreSampledNotLoaded(t *testing.T) {
 		t.Errorf("the scan allocated %d bytes for a 1 GiB value", alloc)
 	}
 }
+
+func TestConformanceFindingsOnlyWhenAsked(t *testing.T) {
+	// An element after pixel data that sorts before it: out of order.
+	raw := append([]byte{0x10, 0x00, 0x30, 0x00, 'D', 'A', 8, 0}, "20000101"...)
+	b := ft.AppendRaw(raw)
+	cat := testScanner(t).cat
+	for _, tc := range []struct {
+		conformance bool
+		want        []string
+	}{{false, nil}, {true, []string{"files.nonconformant"}}} {
+		res := NewScanner(cat, Options{Conformance: tc.conformance}).ScanReader(bytes.NewReader(b), int64(len(b)), "x.dcm")
+		if diff := cmp.Diff(tc.want, checkIDs(res.Findings)); diff != "" {
+			t.Errorf("conformance=%v (-want +got):\n%s", tc.conformance, diff)
+		}
+	}
+}
