@@ -51,7 +51,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestGoldenOutputs(t *testing.T) {
-	cat := check.MustLoad()
+	cat := testCatalogue(t)
 	tests := []struct {
 		name  string
 		write func(*bytes.Buffer) error
@@ -81,9 +81,18 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 }
 
+func testCatalogue(t *testing.T) *check.Catalogue {
+	t.Helper()
+	cat, err := check.LoadFS(os.DirFS("testdata"), "catalogue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
 func TestSARIFValidatesAgainstSchema(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteSARIF(&b, Tool{Name: "pacsguard", Version: "test", URI: "https://example.org/pacsguard"}, sampleFindings(), check.MustLoad()); err != nil {
+	if err := WriteSARIF(&b, Tool{Name: "pacsguard", Version: "test", URI: "https://example.org/pacsguard"}, sampleFindings(), testCatalogue(t)); err != nil {
 		t.Fatal(err)
 	}
 	validateSARIF(t, b.Bytes())
