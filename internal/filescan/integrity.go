@@ -34,6 +34,12 @@ type Fingerprint struct {
 	// bits per byte, over Sampled bytes.
 	Entropy float64
 	Sampled int
+	// HeadEntropy is the entropy of the first 4 KiB alone, where a DICOM
+	// header (preamble, meta information, first elements) sits: ransomware
+	// that encrypts only the start of each file ("intermittent"
+	// encryption) shows there.
+	HeadEntropy float64
+	HeadSampled int
 }
 
 // LooksEncrypted reports whether the sampled entropy is what random bytes
@@ -41,11 +47,15 @@ type Fingerprint struct {
 // about 255/(2n ln 2) (the Miller-Madow bias), so small files are judged
 // against that, not against 8.
 func (fp Fingerprint) LooksEncrypted() bool {
-	if fp.Sampled < 256 {
+	return randomLike(fp.Entropy, fp.Sampled) || randomLike(fp.HeadEntropy, fp.HeadSampled)
+}
+
+func randomLike(h float64, n int) bool {
+	if n < 256 {
 		return false
 	}
-	expected := 8 - 255/(2*float64(fp.Sampled)*math.Ln2)
-	return fp.Entropy >= expected-encryptedMargin
+	expected := 8 - 255/(2*float64(n)*math.Ln2)
+	return h >= expected-encryptedMargin
 }
 
 const (
@@ -88,6 +98,8 @@ func FingerprintFile(root, p string) (Fingerprint, error) {
 		switch {
 		case i == 0:
 			s = buf[:min(n, 8<<10)]
+			head := buf[:min(n, 4<<10)]
+			fp.HeadEntropy, fp.HeadSampled = Entropy(head), len(head)
 		case i%16 == 0:
 			s = buf[:min(n, 4<<10)]
 		}
@@ -263,7 +275,7 @@ func Verify(ctx context.Context, cat *check.Catalogue, root, dir string, baselin
 		case b.IsDICOM && !cur.IsDICOM && cur.LooksEncrypted():
 			sum.Encrypted++
 			add("files.ransomware-encrypted", b.Path, inventory.Evidence{
-				Observed: fmt.Sprintf("was DICOM, now no DICOM structure and %.2f bits/byte of entropy in sampled blocks; %s", cur.Entropy, change), Data: data})
+				Observed: fmt.Sprintf("was DICOM, now no DICOM structure and %.2f bits/byte of entropy in sampled blocks (%.2f in the first 4 KiB); %s", cur.Entropy, cur.HeadEntropy, change), Data: data})
 		case b.IsDICOM && !cur.IsDICOM:
 			sum.NotDICOM++
 			add("files.integrity-not-dicom", b.Path, inventory.Evidence{Observed: "was DICOM, no longer reads as DICOM; " + change, Data: data})

@@ -154,3 +154,37 @@ func TestVerifyUnchangedArchiveIsQuiet(t *testing.T) {
 		t.Errorf("findings %v, summary %+v; want none and 5 unchanged", findings, sum)
 	}
 }
+
+// Ransomware that encrypts only the first KiBs of each file (intermittent
+// encryption) destroys the header; the rest still looks like pixel data.
+func TestVerifyIntermittentEncryption(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := ft.CleanDataSet()
+	px := ds.Find(0x7FE00010)
+	px.Value = make([]byte, 1<<20)
+	for i := range px.Value {
+		px.Value[i] = byte(i / 4096) // smooth image: low entropy
+	}
+	px.Length = uint32(len(px.Value))
+	p := filepath.Join(root, "big.dcm")
+	if err := os.WriteFile(p, ft.WriteDICOM([128]byte{}, ds), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := baselineOf(t, root)
+	fh, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteAt(ft.RandomBytes(9, 4096), 0)
+	fh.Close()
+	findings, _, err := Verify(context.Background(), testScanner(t).cat, root, root, feed(base), VerifyOptions{AlarmThreshold: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := checkIDs(findings); !cmp.Equal(got, []string{"files.ransomware-alarm", "files.ransomware-encrypted"}) {
+		t.Errorf("check IDs %v, want the encryption and the alarm", got)
+	}
+}
