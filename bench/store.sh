@@ -72,12 +72,17 @@ wait_listen "$P_DCMTK"
 wait_listen "$P_PG"
 
 FILES=("$WORK"/files/*.dcm)
-# Runs are interleaved (A, B, C, A, B, C, ...) and the best of each kept, so
+# Runs are interleaved (A, B, C, B, A, C, ...) and the best of each kept, so
 # that a burst of load from other processes does not favour one side.
 t_dd="" t_dp="" t_pd=""
-for _ in $(seq "$RUNS"); do
-	t_dd=$(smaller "$t_dd" "$(timed env TCP_NODELAY=1 storescu -aec SINK 127.0.0.1 "$P_DCMTK" "${FILES[@]}")")
-	t_dp=$(smaller "$t_dp" "$(timed env TCP_NODELAY=1 storescu -aec PGSINK 127.0.0.1 "$P_PG" "${FILES[@]}")")
+for r in $(seq "$RUNS"); do
+	if [ $((r % 2)) = 1 ]; then
+		t_dd=$(smaller "$t_dd" "$(timed env TCP_NODELAY=1 storescu -aec SINK 127.0.0.1 "$P_DCMTK" "${FILES[@]}")")
+		t_dp=$(smaller "$t_dp" "$(timed env TCP_NODELAY=1 storescu -aec PGSINK 127.0.0.1 "$P_PG" "${FILES[@]}")")
+	else
+		t_dp=$(smaller "$t_dp" "$(timed env TCP_NODELAY=1 storescu -aec PGSINK 127.0.0.1 "$P_PG" "${FILES[@]}")")
+		t_dd=$(smaller "$t_dd" "$(timed env TCP_NODELAY=1 storescu -aec SINK 127.0.0.1 "$P_DCMTK" "${FILES[@]}")")
+	fi
 	t_pd=$(smaller "$t_pd" "$(timed "$WORK/storebench" store -addr "127.0.0.1:$P_DCMTK" -aec SINK -dir "$WORK/files")")
 done
 
@@ -91,9 +96,16 @@ echo "  ratio pacsguard SCU sending / storescu:    $(ratio "$t_dd" "$t_pd")x"
 rate() { echo "scale=1; $1 / $2" | bc -l; }
 echo_loop() { for _ in $(seq "$ECHOS"); do TCP_NODELAY=1 echoscu -aec SINK 127.0.0.1 "$P_DCMTK" || return 1; done; }
 a_pd="" a_pp="" a_dd=""
-for _ in $(seq "$RUNS"); do
-	a_pd=$(smaller "$a_pd" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_DCMTK" -aec SINK -n "$ASSOCS")")
-	a_pp=$(smaller "$a_pp" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_PG" -aec PGSINK -n "$ASSOCS")")
+# The order alternates between rounds: each association leaves a socket in
+# TIME_WAIT, and whichever runs second would otherwise meet more of them.
+for r in $(seq "$RUNS"); do
+	if [ $((r % 2)) = 1 ]; then
+		a_pd=$(smaller "$a_pd" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_DCMTK" -aec SINK -n "$ASSOCS")")
+		a_pp=$(smaller "$a_pp" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_PG" -aec PGSINK -n "$ASSOCS")")
+	else
+		a_pp=$(smaller "$a_pp" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_PG" -aec PGSINK -n "$ASSOCS")")
+		a_pd=$(smaller "$a_pd" "$(timed "$WORK/storebench" assoc -addr "127.0.0.1:$P_DCMTK" -aec SINK -n "$ASSOCS")")
+	fi
 	a_dd=$(smaller "$a_dd" "$(timed echo_loop)")
 done
 echo "Associations per second (connect, negotiate, C-ECHO, release), best of $RUNS interleaved runs"
