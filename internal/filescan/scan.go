@@ -279,8 +279,11 @@ func (fs *fileScan) preamble() {
 	if !f.HasPreamble || f.PreambleKind == dicom.PreambleZero || f.PreambleKind == dicom.PreambleTIFF {
 		return
 	}
-	fs.plan.ZeroPreamble, fs.dirty = true, true
 	p := f.Preamble[:]
+	if f.PreambleKind == dicom.PreambleOther && Identify(p).Class() < ClassArchive && nonZero(p) < minPreambleJunk {
+		return // a stray byte or two left by a writer can carry nothing
+	}
+	fs.plan.ZeroPreamble, fs.dirty = true, true
 	switch f.PreambleKind {
 	case dicom.PreamblePE:
 		fs.pe(p)
@@ -303,24 +306,22 @@ func (fs *fileScan) preamble() {
 			fs.add(preambleCheck(k), inventory.Evidence{Observed: "preamble starts with a " + string(k) + " signature", Data: "kind=" + string(k)})
 			return
 		}
-		nz := 0
-		for _, c := range p {
-			if c != 0 {
-				nz++
-			}
-		}
-		if nz < minPreambleJunk {
-			// A stray byte or two left by a writer can carry nothing.
-			if fs.plan.ZeroPreamble = false; fs.plan.Remove == nil {
-				fs.dirty = false
-			}
-			return
-		}
+		nz := nonZero(p)
 		fs.add("files.preamble-unknown", inventory.Evidence{
 			Observed: fmt.Sprintf("preamble has %d non-zero bytes and no known signature; starts %x", nz, p[:8]),
 			Data:     fmt.Sprintf("nonzero=%d", nz),
 		})
 	}
+}
+
+func nonZero(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // pe tells a confirmed PE-DICOM from an MZ header alone.
