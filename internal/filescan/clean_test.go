@@ -5,6 +5,7 @@ import (
 	ft "github.com/pacsguard/pacsguard/internal/filescan/filescantest"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,4 +137,47 @@ func TestQuarantineAndRestore(t *testing.T) {
 	if err != nil || len(res) != 0 {
 		t.Errorf("second restore: %+v, %v", res, err)
 	}
+}
+
+// Across file systems a move is a copy, a hash check and a removal.
+func TestQuarantineAcrossFileSystems(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "pacsguard-q-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	src := filepath.Join(t.TempDir(), "elf.dcm")
+	os.WriteFile(src, ft.WithPreamble(ft.ELFHeader()), 0o644)
+	a, _ := os.Stat(src)
+	b, _ := os.Stat(shm)
+	if sameDevice(a, b) {
+		t.Skip("/dev/shm is on the same file system here")
+	}
+	sum := mustHash(t, src)
+	q, err := OpenQuarantine(shm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := q.Move(src, []string{"files.preamble-elf"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("original still there: %v", err)
+	}
+	if got := mustHash(t, filepath.Join(shm, e.Stored)); got != sum {
+		t.Errorf("stored hash %s, want %s", got, sum)
+	}
+	if res, err := Restore(filepath.Join(shm, ManifestName), time.Now()); err != nil || len(res) != 1 || res[0].Err != nil {
+		t.Fatalf("restore: %+v %v", res, err)
+	}
+	if got := mustHash(t, src); got != sum {
+		t.Errorf("restored hash %s, want %s", got, sum)
+	}
+}
+
+func sameDevice(a, b os.FileInfo) bool {
+	sa, ok1 := a.Sys().(*syscall.Stat_t)
+	sb, ok2 := b.Sys().(*syscall.Stat_t)
+	return ok1 && ok2 && sa.Dev == sb.Dev
 }
