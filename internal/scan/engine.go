@@ -477,6 +477,12 @@ func (s *Scanner) conclude(o Options, host string, t Target, details []*Detail, 
 			if orthanc != nil && orthanc.DicomPort == d.Port {
 				obs.OrthancVersion = orthanc.Version
 				svc.Notes = append(svc.Notes, "the Orthanc REST API on this host reports this DICOM port")
+				if ae := orthanc.DicomAet; ae != "" && !slices.Contains(svc.AETitles, ae) {
+					svc.AETitles = append(svc.AETitles, ae)
+					if slices.Contains(dicomprobe.DefaultAETitles, ae) && d.DICOM != nil && !o.Mode.Discovery {
+						add(d, "dicom.default-ae", nil, "", ev("http", fmt.Sprintf("Orthanc's REST /system reports the AE title %q for this port", ae), "DicomAet "+ae))
+					}
+				}
 			}
 		default:
 			continue

@@ -160,7 +160,9 @@ func TestRealPeers(t *testing.T) {
 
 	t.Run("orthanc defaults: association accepted is not query granted", func(t *testing.T) {
 		ps, doc := scanPeer(t, dicomprobe.Mode{Intrusive: true, Store: true}, def.Port, def.HTTPPort)
-		want := []string{"dicom.any-called-ae@dicom", "dicom.no-tls@dicom", "dicom.open-store@dicom", "dicom.unknown-calling-ae@dicom"}
+		// The REST API (answering because the scanner is local) names the
+		// out-of-box title ORTHANC for this port.
+		want := []string{"dicom.any-called-ae@dicom", "dicom.default-ae@dicom", "dicom.no-tls@dicom", "dicom.open-store@dicom", "dicom.unknown-calling-ae@dicom"}
 		if diff := cmp.Diff(want, ps.findings); diff != "" {
 			t.Errorf("findings (-want +got):\n%s", diff)
 		}
@@ -171,6 +173,9 @@ func TestRealPeers(t *testing.T) {
 		}
 		if diff := cmp.Diff(map[string]string{"find": "refused-abort", "get": "refused-abort", "move": "refused-abort", "store": "served"}, got); diff != "" {
 			t.Errorf("service tests (-want +got):\n%s", diff)
+		}
+		if !slices.Contains(ps.service.AETitles, "ORTHANC") {
+			t.Errorf("AE titles %v, want ORTHANC from /system", ps.service.AETitles)
 		}
 		if ps.service.Product != "orthanc" || ps.service.Version != "1.10.1" || ps.service.Confidence != "exact" {
 			t.Errorf("fingerprint %q %q %q; want Orthanc 1.10.1 from /system", ps.service.Product, ps.service.Version, ps.service.Confidence)
