@@ -18,6 +18,7 @@ import (
 
 	"github.com/pacsguard/pacsguard/internal/filescan"
 	ft "github.com/pacsguard/pacsguard/internal/filescan/filescantest"
+	"github.com/pacsguard/pacsguard/internal/store"
 )
 
 var updateFiles = flag.Bool("update-files", false, "rewrite the files golden files under testdata/files")
@@ -309,5 +310,26 @@ func TestFilesSymlinksNotFollowedOutOfRoots(t *testing.T) {
 	code, out, _ := runFiles(t, "", "files", "scan", "--no-db", "--follow-symlinks", root)
 	if code != ExitFindings || !strings.Contains(out, "files.preamble-elf") {
 		t.Errorf("link not followed with --follow-symlinks: exit %d\n%s", code, out)
+	}
+}
+
+func TestFilesScanRecordsTheRun(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pedicom.dcm"), ft.PEDICOM(false), 0o644)
+	db := filepath.Join(t.TempDir(), "p.db")
+	if code, _, errOut := runFiles(t, db, "files", "scan", dir); code != ExitFindings {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run, findings, ok, err := st.LatestFindings(context.Background(), "files")
+	if err != nil || !ok {
+		t.Fatalf("no files run recorded: %v", err)
+	}
+	if len(findings) != 2 || run.Mode != "scan" {
+		t.Errorf("run %+v with %d findings, want a scan run with 2", run, len(findings))
 	}
 }
