@@ -20,7 +20,7 @@ import (
 
 const (
 	testSOPClass = "1.2.840.10008.5.1.4.1.1.7" // Secondary Capture
-	testUIDRoot  = "1.2.826.0.1.3680043.10.1526.77."
+	testUIDRoot  = dicom.UIDRoot + ".77."
 )
 
 var (
