@@ -3,8 +3,8 @@ package ul
 import (
 	"bytes"
 	"context"
-	"flag"
 	"errors"
+	"flag"
 	"net"
 	"os"
 	"path/filepath"
