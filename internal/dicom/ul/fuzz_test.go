@@ -93,3 +93,40 @@ func FuzzAcceptSession(f *testing.F) {
 		t.Fatal("the stream produced more PDUs than it has bytes for")
 	})
 }
+
+// FuzzRequestAnswer plays arbitrary bytes as the acceptor answering our
+// A-ASSOCIATE-RQ: whatever comes back, Request ends without a panic and
+// reports a typed outcome; after an AC, reads end when the stream does.
+func FuzzRequestAnswer(f *testing.F) {
+	ac, _ := acceptAll(testRQ())
+	seeds, _ := filepath.Glob(filepath.Join("..", "pdu", "testdata", "*.pdu"))
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(append(mustEncode(ac), mustEncode(&pdu.PDataTF{Items: []pdu.PDV{{ContextID: 1, Control: 3, Data: []byte{0}}}})...))
+	cfg := Config{MaxPDU: 4096, MaxAssociatePDU: 1 << 16, MaxItems: 64, ARTIM: time.Second, ReadTimeout: time.Second}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ctx := context.Background()
+		a, gotAC, rj, err := Request(ctx, &scriptConn{r: bytes.NewReader(b)}, testRQ(), cfg)
+		if err != nil {
+			if rj != nil && !errors.Is(err, ErrRejected) {
+				t.Fatalf("RJ returned with error %v", err)
+			}
+			return
+		}
+		if gotAC == nil {
+			t.Fatal("no error and no AC")
+		}
+		defer a.Close()
+		for i := 0; i <= len(b)/pdu.HeaderLen; i++ {
+			if _, err := a.ReadPData(ctx); err != nil {
+				return
+			}
+		}
+		t.Fatal("the stream produced more PDUs than it has bytes for")
+	})
+}
