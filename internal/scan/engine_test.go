@@ -431,3 +431,30 @@ func TestNonDICOMAnswersOnDICOMPorts(t *testing.T) {
 		t.Errorf("not-DICOM ports (-want +got):\n%s", diff)
 	}
 }
+
+func TestIntrusiveReleasesEveryAssociation(t *testing.T) {
+	l := startLab(t, lab.Config{Schema: lab.Schema, Nodes: []lab.Node{{Name: "open", Role: "archive", AE: "OPEN", Unknown: []string{"all"}, Studies: 2}}})
+	n, _ := l.Node("open")
+	pc := newPDUCounter(t, n.Addr)
+	s := newScanner(t, netx.Policy{}, dicomprobe.Mode{Intrusive: true, Store: true})
+	ts, _ := ParseTargets([]string{pc.ln.Addr().String()}, nil)
+	if _, err := s.Run(context.Background(), ts); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for pc.open.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if accepted, released := pc.fromPeer[0x02], pc.fromScan[0x05]; accepted == 0 || released != accepted {
+		t.Errorf("%d associations accepted, %d released", accepted, released)
+	}
+	want := map[uint16]int{0x0030: 1, 0x0020: 1, 0x0FFF: 1, 0x0010: 1, 0x0021: 1, 0x0001: 1} // echo, find, cancel, get, move, store
+	if diff := cmp.Diff(want, pc.commands); diff != "" {
+		t.Errorf("DIMSE commands sent (-want +got):\n%s", diff)
+	}
+	if pc.open.Load() != 0 {
+		t.Errorf("%d connections left open", pc.open.Load())
+	}
+}
