@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -252,7 +251,6 @@ func (s *Scanner) scanHost(ctx context.Context, o Options, t Target) (hr hostRes
 	defer func() {
 		if r := recover(); r != nil {
 			hr.errors = append(hr.errors, fmt.Sprintf("%s: internal error (%v); the host was not fully scanned", t.Host, r))
-			_ = debug.Stack()
 		}
 	}()
 	addrs, err := s.Dialer.Resolve(ctx, t.Host)

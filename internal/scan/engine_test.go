@@ -458,3 +458,18 @@ func TestIntrusiveReleasesEveryAssociation(t *testing.T) {
 		t.Errorf("%d connections left open", pc.open.Load())
 	}
 }
+
+func TestPanicInOneHostIsContained(t *testing.T) {
+	l := startLab(t, lab.Config{Schema: lab.Schema, Nodes: []lab.Node{{Name: "a", Role: "archive", AE: "A", Unknown: []string{"echo"}}}})
+	n, _ := l.Node("a")
+	s := newScanner(t, netx.Policy{}, dicomprobe.Mode{})
+	s.Rules = nil // fingerprinting now panics
+	ts, _ := ParseTargets([]string{n.Addr}, nil)
+	doc, err := s.Run(context.Background(), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Errors) != 1 || !strings.Contains(doc.Errors[0], "internal error") {
+		t.Errorf("errors = %q, want one internal error for the host", doc.Errors)
+	}
+}
