@@ -50,7 +50,9 @@ type Policy struct {
 
 // Check returns nil when addr may be contacted, else a *PolicyError.
 func (p Policy) Check(addr netip.Addr) error {
-	addr = addr.Unmap()
+	// Prefix.Contains is false for any zoned address: drop the zone so that
+	// fe80::1%eth0 cannot slip past an excluded fe80::/10.
+	addr = addr.Unmap().WithZone("")
 	for _, x := range p.Exclude {
 		if x.Contains(addr) {
 			return &PolicyError{Addr: addr, Err: ErrExcluded}

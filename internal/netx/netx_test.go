@@ -43,6 +43,8 @@ func TestPolicyCheck(t *testing.T) {
 		{"inside scope", Policy{Scope: mustPrefixes(t, "192.168.1.0/24")}, "192.168.1.77", nil},
 		{"mapped v4 excluded", Policy{Exclude: mustPrefixes(t, "10.0.0.1")}, "::ffff:10.0.0.1", ErrExcluded},
 		{"v6 ula", Policy{}, "fd00::1", nil},
+		{"zoned link-local excluded", Policy{Exclude: mustPrefixes(t, "fe80::/10")}, "fe80::1%eth0", ErrExcluded},
+		{"zoned link-local outside scope", Policy{Scope: mustPrefixes(t, "10.0.0.0/8")}, "fe80::1%eth0", ErrOutOfScope},
 		{"cgnat", Policy{}, "100.64.1.1", nil},
 	}
 	for _, tt := range tests {
