@@ -235,8 +235,9 @@ func (d *Dialer) Attempts() int {
 }
 
 // Resolve turns a host name or address into addresses that pass the policy.
-// Every resolved address is checked; refused ones are reported in the error
-// only when none is left.
+// Every resolved address is checked: a name with any never-touch address is
+// refused whole; out-of-scope or public ones are dropped, and reported in the
+// error only when none is left.
 func (d *Dialer) Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		a = a.Unmap()
@@ -254,6 +255,11 @@ func (d *Dialer) Resolve(ctx context.Context, host string) ([]netip.Addr, error)
 	for _, a := range addrs {
 		a = a.Unmap()
 		if err := d.cfg.Policy.Check(a); err != nil {
+			// A name with one never-touch address is the same device on
+			// another interface: leave all of it alone.
+			if errors.Is(err, ErrExcluded) {
+				return nil, fmt.Errorf("%s: %w", host, err)
+			}
 			if firstErr == nil {
 				firstErr = err
 			}

@@ -143,13 +143,16 @@ func (r fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Ad
 func TestHostNameResolvingToExcludedAddress(t *testing.T) {
 	d := New(Config{
 		Policy:   Policy{Exclude: mustPrefixes(t, "10.0.0.5")},
-		Resolver: fakeResolver{"ct1.example": {netip.MustParseAddr("10.0.0.5")}, "pacs.example": {netip.MustParseAddr("8.8.4.4"), netip.MustParseAddr("10.0.0.9")}},
+		Resolver: fakeResolver{"ct1.example": {netip.MustParseAddr("10.0.0.5")}, "ct2.example": {netip.MustParseAddr("10.0.0.6"), netip.MustParseAddr("10.0.0.5")}, "pacs.example": {netip.MustParseAddr("8.8.4.4"), netip.MustParseAddr("10.0.0.9")}},
 		Base: dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return nil, errors.New("must not dial " + addr)
 		}),
 	})
 	if _, err := d.DialContext(context.Background(), "tcp", "ct1.example:104"); !errors.Is(err, ErrExcluded) {
 		t.Fatalf("err = %v, want ErrExcluded", err)
+	}
+	if _, err := d.Resolve(context.Background(), "ct2.example"); !errors.Is(err, ErrExcluded) {
+		t.Errorf("a name with one excluded address = %v, want ErrExcluded", err)
 	}
 	got, err := d.Resolve(context.Background(), "pacs.example")
 	if err != nil || len(got) != 1 || got[0] != netip.MustParseAddr("10.0.0.9") {
