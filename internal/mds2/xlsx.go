@@ -106,8 +106,14 @@ func Read(b []byte, name string, cat *Catalogue, lim Limits) (p *Profile, err er
 		return nil, fmt.Errorf("%s: %w: %v; open and re-save it as .xlsx", name, ErrBroken, err)
 	}
 	defer f.Close()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil { // checkZip opened it already
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrNotXLSX, err)
+	}
+	parts := sheetParts(zr)
+	layout := func(sheet string) sheetLayout { return readLayout(parts[sheet], lim.MaxRows) }
 	sum := sha256.Sum256(b)
-	p, err = readWorkbook(f, cat, lim)
+	p, err = readWorkbook(f, layout, cat, lim)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -158,9 +164,11 @@ func checkZip(b []byte, lim Limits) error {
 
 // sheetGrid is one worksheet read into memory, bounded by Limits.
 type sheetGrid struct {
-	name  string
-	rows  [][]string
-	extra int // rows beyond MaxRows that were not read
+	name   string
+	rows   [][]string
+	extra  int          // rows beyond MaxRows that were not read
+	wide   int          // rows with a value beyond maxRowWidth, not read
+	hidden map[int]bool // 1-based rows marked hidden
 }
 
 func (g *sheetGrid) cell(r, c int) string {
@@ -170,7 +178,7 @@ func (g *sheetGrid) cell(r, c int) string {
 	return g.rows[r][c]
 }
 
-func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
+func readGrid(f *excelize.File, sheet string, layout sheetLayout, lim Limits) (*sheetGrid, error) {
 	// The row iterator, unlike GetRows, lets reading stop at MaxRows
 	// instead of materialising a sheet of millions of empty rows.
 	it, err := f.Rows(sheet)
@@ -178,10 +186,16 @@ func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
 		return nil, err
 	}
 	defer it.Close()
-	g := &sheetGrid{name: sheet}
+	g := &sheetGrid{name: sheet, hidden: layout.hidden}
 	for it.Next() {
 		if len(g.rows) >= lim.MaxRows {
 			g.extra++
+			continue
+		}
+		if layout.wide[len(g.rows)+1] {
+			// Not asking for the row's cells skips it cheaply.
+			g.wide++
+			g.rows = append(g.rows, nil)
 			continue
 		}
 		row, err := it.Columns()
@@ -214,17 +228,19 @@ func readGrid(f *excelize.File, sheet string, lim Limits) (*sheetGrid, error) {
 	// within a budget so that many huge ranges cannot make this quadratic.
 	// Values come from the grid already read: asking excelize for each
 	// range's value costs a lookup per range, and ranges are unbounded.
-	merges, err := f.GetMergeCells(sheet, true)
-	if err != nil {
-		return nil, err
-	}
+	// The ranges come from readLayout (see sheetLayout for why not from
+	// excelize).
 	budget := lim.MaxRows * lim.MaxCols
-	for i, m := range merges {
+	for i, m := range layout.merges {
 		if i >= maxMerges {
 			break
 		}
-		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
-		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
+		start, end, ok := strings.Cut(m, ":")
+		if !ok {
+			continue
+		}
+		c1, r1, err1 := excelize.CellNameToCoordinates(start)
+		c2, r2, err2 := excelize.CellNameToCoordinates(end)
 		if err1 != nil || err2 != nil || c2 < c1 || r2 < r1 {
 			continue
 		}
@@ -274,7 +290,7 @@ type columns struct {
 	id, question, answer, note int
 }
 
-func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error) {
+func readWorkbook(f *excelize.File, layout func(sheet string) sheetLayout, cat *Catalogue, lim Limits) (*Profile, error) {
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, fmt.Errorf("%w: the workbook has no worksheets", ErrNoForm)
@@ -290,7 +306,7 @@ func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error
 	var cands []candidate
 	var firstErr error
 	for _, s := range sheets {
-		g, err := readGrid(f, s, lim)
+		g, err := readGrid(f, s, layout(s), lim)
 		if err != nil {
 			// A damaged sheet that is not the form does not matter; if no
 			// sheet can be read, the error says why.
@@ -342,6 +358,9 @@ func readWorkbook(f *excelize.File, cat *Catalogue, lim Limits) (*Profile, error
 	}
 	if best.extra > 0 {
 		p.Problems = append(p.Problems, Problem{Reason: fmt.Sprintf("sheet has %d rows beyond the %d read; they were ignored", best.extra, lim.MaxRows)})
+	}
+	if best.wide > 0 {
+		p.Problems = append(p.Problems, Problem{Reason: fmt.Sprintf("sheet has %d rows with values beyond column %d; they were not read", best.wide, maxRowWidth)})
 	}
 	readAnswers(f, best, cat, cols, p)
 	readDevice(best, cat, cols, p)
@@ -547,7 +566,7 @@ func readAnswers(f *excelize.File, g *sheetGrid, cat *Catalogue, cols columns, p
 		if a.Question == "" {
 			a.Question = clip(inlineQuestion, 500)
 		}
-		if hiddenRow(f, g.name, r+1) {
+		if g.hidden[r+1] {
 			a.Hidden = true
 		}
 		raw := cellAt(row, cols.answer)
@@ -596,16 +615,6 @@ func readAnswers(f *excelize.File, g *sheetGrid, cat *Catalogue, cols columns, p
 		}
 		p.Answers[id] = a
 	}
-}
-
-func hiddenRow(f *excelize.File, sheet string, row int) (hidden bool) {
-	defer func() {
-		if recover() != nil {
-			hidden = false
-		}
-	}()
-	visible, err := f.GetRowVisible(sheet, row)
-	return err == nil && !visible
 }
 
 // headerLabels maps the header block's labels to device fields.

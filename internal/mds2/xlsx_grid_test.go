@@ -35,7 +35,7 @@ func TestReadGridDropsWideRows(t *testing.T) {
 	}
 	defer wb.Close()
 	lim := DefaultLimits()
-	g, err := readGrid(wb, "Sheet1", lim)
+	g, err := readGrid(wb, "Sheet1", sheetLayout{}, lim)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -650,5 +651,61 @@ func TestReadMisleadingHeader(t *testing.T) {
 	}
 	if p.Value("TXCF-2") != mds2.ValueYes || len(p.Problems) != 0 {
 		t.Errorf("TXCF-2=%v problems=%v", p.Value("TXCF-2"), p.Problems[:min(3, len(p.Problems))])
+	}
+}
+
+// TestReadRowsEndingInLastColumn: every row of a real form ends in an empty
+// cell in column XFD. The spreadsheet library's whole-sheet functions (merged
+// cells, row visibility) would pad each row to 16384 cells, gigabytes for a
+// small file; the reader streams the sheet instead and reads the form.
+func TestReadRowsEndingInLastColumn(t *testing.T) {
+	cat := catalogue(t)
+	f := mds2test.Standard(cat, acme, mds2test.AllYes)
+	f.Merges = [][2]string{{"C" + strconv.Itoa(f.FirstRow()+1), "C" + strconv.Itoa(f.FirstRow()+2)}}
+	base := formBytes(t, f)
+	row := regexp.MustCompile(`<row r="(\d+)"([^>]*)>(.*?)</row>`)
+	data := rewriteSheet(t, base, func(s string) string {
+		return row.ReplaceAllString(s, `<row r="$1"$2>$3<c r="XFD$1"/></row>`)
+	})
+	if bytes.Equal(data, base) {
+		t.Fatal("the sheet was not rewritten")
+	}
+	p, err := mds2.Read(data, "wide.xlsx", cat, mds2.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Value("AUTH-1") != mds2.ValueYes {
+		t.Errorf("AUTH-1 = %v, want Yes", p.Value("AUTH-1"))
+	}
+
+	// A value in column XFD makes the row iterator pad the row with 16384
+	// strings: such a row is skipped, and said to be.
+	auth := ""
+	for i, r := range f.Rows {
+		if r.ID == "AUTH-1" {
+			auth = strconv.Itoa(f.FirstRow() + i)
+		}
+	}
+	data = rewriteSheet(t, base, func(s string) string {
+		return row.ReplaceAllStringFunc(s, func(r string) string {
+			if !strings.HasPrefix(r, `<row r="`+auth+`"`) {
+				return r
+			}
+			return strings.TrimSuffix(r, "</row>") + `<c r="XFD` + auth + `" t="inlineStr"><is><t>x</t></is></c></row>`
+		})
+	})
+	p, err = mds2.Read(data, "wide.xlsx", cat, mds2.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Value("AUTH-1") != mds2.ValueMissing {
+		t.Errorf("AUTH-1 in a row reaching column XFD = %v, want missing", p.Value("AUTH-1"))
+	}
+	found := false
+	for _, pr := range p.Problems {
+		found = found || strings.Contains(pr.Reason, "beyond column 1024")
+	}
+	if !found {
+		t.Errorf("no problem reports the skipped row: %v", p.Problems)
 	}
 }
