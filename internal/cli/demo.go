@@ -52,7 +52,7 @@ func runDemo(ctx context.Context, env *Env, output, db string, verbose bool) err
 	for _, n := range l.Nodes() {
 		targets = append(targets, n.Addr)
 	}
-	f := scanFlags{dicomPorts: joinPorts(scan.DefaultDICOMPorts), webPorts: joinPorts(scan.DefaultWebPorts), concurrency: 16,
+	f := scanFlags{dicomPorts: joinPorts(scan.DefaultDICOMPorts()), webPorts: joinPorts(scan.DefaultWebPorts()), concurrency: 16,
 		rate: 2000, timeout: 3 * time.Second, intrusive: "store", format: "table", noDB: db == "", db: db}
 	setup, err := prepareScan(env, f, targets)
 	if err != nil {

@@ -77,8 +77,8 @@ func newScanCmd(env *Env) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dicomPorts, "dicom-ports", joinPorts(scan.DefaultDICOMPorts), "DICOM ports to probe (comma-separated, ranges allowed)")
-	fl.StringVar(&f.webPorts, "web-ports", joinPorts(scan.DefaultWebPorts), "web ports to probe")
+	fl.StringVar(&f.dicomPorts, "dicom-ports", joinPorts(scan.DefaultDICOMPorts()), "DICOM ports to probe (comma-separated, ranges allowed)")
+	fl.StringVar(&f.webPorts, "web-ports", joinPorts(scan.DefaultWebPorts()), "web ports to probe")
 	fl.StringVar(&f.exclude, "exclude", "", "never-touch list: FILE or comma-separated addresses/CIDRs that receive no packet")
 	fl.StringVar(&f.scope, "scope", "", "only contact addresses inside this FILE or comma-separated list of CIDRs")
 	fl.BoolVar(&f.allowPublic, "allow-public", false, "allow scanning public (non-private) addresses")
@@ -167,7 +167,7 @@ func prepareScan(env *Env, f scanFlags, args []string) (*scanSetup, error) {
 	}
 	var words []string
 	if !f.noBuiltinAETs {
-		words = append(words, dicomprobe.BuiltinWordlist...)
+		words = append(words, dicomprobe.BuiltinWordlist()...)
 	} else if f.wordlist == "" {
 		return nil, usageErrorf("--no-builtin-aets needs --aet-wordlist FILE")
 	}

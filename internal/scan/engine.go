@@ -142,10 +142,10 @@ func (s *Scanner) Run(ctx context.Context, targets []Target) (*Document, error) 
 		o.Workers = 16
 	}
 	if o.DICOMPorts == nil {
-		o.DICOMPorts = DefaultDICOMPorts
+		o.DICOMPorts = DefaultDICOMPorts()
 	}
 	if o.WebPorts == nil {
-		o.WebPorts = DefaultWebPorts
+		o.WebPorts = DefaultWebPorts()
 	}
 	doc := &Document{Schema: Schema, Tool: o.Tool, Run: RunInfo{Mode: ModeName(o.Mode), Started: o.Now().UTC(), DICOMPorts: o.DICOMPorts, WebPorts: o.WebPorts}}
 	for _, t := range targets {
@@ -477,7 +477,7 @@ func (s *Scanner) conclude(o Options, host string, t Target, details []*Detail, 
 				svc.Notes = append(svc.Notes, "the Orthanc REST API on this host reports this DICOM port")
 				if ae := orthanc.DicomAet; ae != "" && !slices.Contains(svc.AETitles, ae) {
 					svc.AETitles = append(svc.AETitles, ae)
-					if slices.Contains(dicomprobe.DefaultAETitles, ae) && d.DICOM != nil && !o.Mode.Discovery {
+					if slices.Contains(dicomprobe.DefaultAETitles(), ae) && d.DICOM != nil && !o.Mode.Discovery {
 						add(d, "dicom.default-ae", nil, "", ev("http", fmt.Sprintf("Orthanc's REST /system reports the AE title %q for this port", ae), "DicomAet "+ae))
 					}
 				}
@@ -550,7 +550,7 @@ func (s *Scanner) dicomFindings(o Options, d *Detail, svc *inventory.Service, ob
 		add(d, "dicom.unknown-calling-ae", &sev, "", e)
 	}
 	for _, ae := range r.AETitles {
-		if slices.Contains(dicomprobe.DefaultAETitles, ae) && !r.AnyCalledAccepted {
+		if slices.Contains(dicomprobe.DefaultAETitles(), ae) && !r.AnyCalledAccepted {
 			data := "called AE " + ae
 			if r.AcceptedWith != nil {
 				data += ", calling AE " + r.AcceptedWith.CallingAE

@@ -23,7 +23,7 @@ import (
 
 // peerWordlist adds the test peers' titles to the built-in list, as a site
 // would with --aet-wordlist.
-var peerWordlist = append(append([]string(nil), dicomprobe.BuiltinWordlist...), "SECUREPACS", "OPENPACS", "PUBLICQR", "PRIVQR", "MOVEDEST")
+var peerWordlist = append(append([]string(nil), dicomprobe.BuiltinWordlist()...), "SECUREPACS", "OPENPACS", "PUBLICQR", "PRIVQR", "MOVEDEST")
 
 // seed stores synthetic studies (3 patients) into an archive.
 func seed(t *testing.T, addr, called, calling string) {

@@ -12,11 +12,12 @@ import (
 	"strings"
 )
 
-// Default port lists (dicom-security.md §4.1).
-var (
-	DefaultDICOMPorts = []int{104, 11112, 4242, 2761, 2762, 5678, 11122}
-	DefaultWebPorts   = []int{80, 443, 8042, 8080, 3000}
-)
+// DefaultDICOMPorts is the default DICOM port list (dicom-security.md §4.1);
+// a new slice each call, so no caller can change another's.
+func DefaultDICOMPorts() []int { return []int{104, 11112, 4242, 2761, 2762, 5678, 11122} }
+
+// DefaultWebPorts is the default web port list.
+func DefaultWebPorts() []int { return []int{80, 443, 8042, 8080, 3000} }
 
 // MaxTargets caps how many addresses one scan expands to, so a typo such as
 // 10.0.0.0/8 fails fast instead of queueing 16 million hosts.

@@ -80,12 +80,16 @@ var proposals = []proposal{
 }
 
 // DefaultAETitles are out-of-box AE titles of products (dicom-security.md §4.2).
-var DefaultAETitles = []string{"ANY-SCP", "ORTHANC", "DCM4CHEE", "CONQUESTSRV1", "STORESCP", "DCMQRSCP", "DICOOGLE-STORAGE", "PYNETDICOM"}
+func DefaultAETitles() []string {
+	return []string{"ANY-SCP", "ORTHANC", "DCM4CHEE", "CONQUESTSRV1", "STORESCP", "DCMQRSCP", "DICOOGLE-STORAGE", "PYNETDICOM"}
+}
 
 // BuiltinWordlist is tried as called and calling titles: the product
 // defaults, DCMTK's client titles and common generic names.
-var BuiltinWordlist = append(append([]string(nil), DefaultAETitles...),
-	"STORESCU", "ECHOSCU", "FINDSCU", "MOVESCU", "GETSCU", "PACS", "ARCHIVE", "DICOM", "MODALITY", "WORKSTATION", "VIEWER", "CT", "MR", "US", "WS1", "SERVER", "QR", "QRSCP", "AE_TITLE", "OSIRIX", "HOROS")
+func BuiltinWordlist() []string {
+	return append(DefaultAETitles(),
+		"STORESCU", "ECHOSCU", "FINDSCU", "MOVESCU", "GETSCU", "PACS", "ARCHIVE", "DICOM", "MODALITY", "WORKSTATION", "VIEWER", "CT", "MR", "US", "WS1", "SERVER", "QR", "QRSCP", "AE_TITLE", "OSIRIX", "HOROS")
+}
 
 // Mode says how far the probe goes.
 type Mode struct {
@@ -103,7 +107,7 @@ type Config struct {
 	// TLS, when set, runs the association over TLS.
 	TLS  *tls.Config
 	Mode Mode
-	// Wordlist of AE titles (default BuiltinWordlist).
+	// Wordlist of AE titles (default BuiltinWordlist()).
 	Wordlist []string
 	// MaxAttempts caps associations for enumeration (default 2000).
 	MaxAttempts int
@@ -275,7 +279,7 @@ func Probe(ctx context.Context, cfg Config, addr string) (*Result, error) {
 		cfg.MaxAttempts = 2000
 	}
 	if len(cfg.Wordlist) == 0 {
-		cfg.Wordlist = BuiltinWordlist
+		cfg.Wordlist = BuiltinWordlist()
 	}
 	if cfg.RandomAE == nil {
 		cfg.RandomAE = RandomAE

@@ -88,8 +88,10 @@ type Result struct {
 // IsWeb reports whether anything answered HTTP.
 func (r *Result) IsWeb() bool { return r != nil && r.Root != nil }
 
-// QIDOBases are the DICOMweb roots tried (dicom-security.md §10).
-var QIDOBases = []string{"/dicom-web", "/dcm4chee-arc/rs", "/dcm4chee-arc/aets/DCM4CHEE/rs"}
+// qidoBases are the DICOMweb roots tried (dicom-security.md §10).
+func qidoBases() []string {
+	return []string{"/dicom-web", "/dcm4chee-arc/rs", "/dcm4chee-arc/aets/DCM4CHEE/rs"}
+}
 
 // defaultCredentials are documented product defaults (dicom-security.md §4.3).
 var defaultCredentials = []struct{ user, pass string }{{"orthanc", "orthanc"}}
@@ -168,7 +170,7 @@ func Probe(ctx context.Context, cfg Config, host string, port int, scheme string
 			}
 		}
 	}
-	for _, b := range QIDOBases {
+	for _, b := range qidoBases() {
 		if ctx.Err() != nil {
 			break
 		}

@@ -82,7 +82,7 @@ func TestSecureOrthancRealmAndDefaultCredentials(t *testing.T) {
 	if !res.OrthancRealm || res.Orthanc != nil || res.DefaultCredentials != "" {
 		t.Errorf("safe probe of secure Orthanc: realm %v, orthanc %v, creds %q", res.OrthancRealm, res.Orthanc, res.DefaultCredentials)
 	}
-	if len(res.QIDO) != len(QIDOBases) || res.QIDO[0].Status != 401 || res.QIDO[0].Count != 0 {
+	if len(res.QIDO) != len(qidoBases()) || res.QIDO[0].Status != 401 || res.QIDO[0].Count != 0 {
 		t.Errorf("qido = %+v, want 401 on every base", res.QIDO)
 	}
 	res = probe(t, &fakeOrthanc{secure: true, methods: map[string]int{}}, true)
