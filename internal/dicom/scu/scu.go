@@ -25,7 +25,7 @@ import (
 
 // Identity pacsguard announces by default (sub-items 0x52 and 0x55).
 const (
-	DefaultImplementationClassUID    = "1.2.826.0.1.3680043.10.1526.1"
+	DefaultImplementationClassUID    = dicom.ImplementationClassUID
 	DefaultImplementationVersionName = "PACSGUARD"
 	DefaultCallingAE                 = "PACSGUARD"
 	DefaultCalledAE                  = "ANY-SCP"

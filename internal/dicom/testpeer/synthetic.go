@@ -21,7 +21,7 @@ const (
 const CTImageStorage = "1.2.840.10008.5.1.4.1.1.2"
 
 // uidRoot is pacsguard's root for synthetic test UIDs.
-const uidRoot = "1.2.826.0.1.3680043.10.1526.9"
+const uidRoot = dicom.UIDRoot + ".9"
 
 // Synthetic describes a generated CT object: synthetic patient, no real
 // data. Pixel data of PixelBytes bytes (rounded down to even) makes it as
