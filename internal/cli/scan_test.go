@@ -63,7 +63,7 @@ func TestScanLabJSONAndDiff(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "pg.db")
 	out := filepath.Join(t.TempDir(), "scan.json")
-	code, _, stderr := runScanCLI(t, append([]string{"scan", "--db", db, "--rate", "1000", "--format", "json", "-o", out}, targets...)...)
+	code, _, stderr := runScanCLI(t, append([]string{"scan", "--db", db, "--rate", "1000", "--timeout", "1s", "--format", "json", "-o", out}, targets...)...)
 	if code != ExitFindings {
 		t.Fatalf("exit %d, want %d (findings); stderr %s", code, ExitFindings, stderr)
 	}
@@ -89,11 +89,11 @@ func TestScanLabJSONAndDiff(t *testing.T) {
 	if doc.Schema != "pacsguard.scan/v1" || doc.Run.Mode != "safe" || len(doc.Services) != 2 || len(doc.Findings) == 0 {
 		t.Errorf("document: schema %q mode %q, %d services, %d findings", doc.Schema, doc.Run.Mode, len(doc.Services), len(doc.Findings))
 	}
-	code, stdout, _ := runScanCLI(t, append([]string{"scan", "--db", db, "--rate", "1000", "--diff"}, targets...)...)
+	code, stdout, _ := runScanCLI(t, append([]string{"scan", "--db", db, "--rate", "1000", "--timeout", "1s", "--diff"}, targets...)...)
 	if code != ExitFindings || !strings.Contains(stdout, "Changes since scan 1") || !strings.Contains(stdout, "nothing changed") {
 		t.Errorf("second scan with --diff: exit %d\n%s", code, stdout)
 	}
-	code, stdout, _ = runScanCLI(t, append([]string{"scan", "--db", db, "--rate", "1000", "--diff", "--intrusive"}, targets...)...)
+	code, stdout, _ = runScanCLI(t, append([]string{"scan", "--db", db, "--rate", "1000", "--timeout", "1s", "--diff", "--intrusive"}, targets...)...)
 	if !strings.Contains(stdout, "+ CRITICAL dicom.open-query") {
 		t.Errorf("intrusive scan with --diff should show the new open-query finding:\n%s", stdout)
 	}

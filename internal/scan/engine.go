@@ -357,6 +357,12 @@ func (s *Scanner) probeDICOM(ctx context.Context, o Options, d *Detail, tlsFirst
 		if !o.Mode.Discovery && !tlsFirst && s.probeDICOMTLS(ctx, o, d) {
 			return
 		}
+		// Web servers wait for a line end that a binary PDU may not contain.
+		if !o.Mode.Discovery {
+			if s.probeWeb(ctx, o, d, false); d.HTTP != nil {
+				return
+			}
+		}
 		d.Error = oneLine(err.Error())
 	}
 }
