@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,10 +51,19 @@ func runDemo(ctx context.Context, env *Env, output, db string, verbose bool) err
 	printLab(env, l)
 	fmt.Fprintln(env.Stdout)
 	var targets []string
+	var webPorts []int
 	for _, n := range l.Nodes() {
 		targets = append(targets, n.Addr)
+		if n.Kind == "web" {
+			if _, p, err := net.SplitHostPort(n.Addr); err == nil {
+				if port, err := strconv.Atoi(p); err == nil {
+					webPorts = append(webPorts, port)
+				}
+			}
+		}
 	}
-	f := scanFlags{dicomPorts: joinPorts(scan.DefaultDICOMPorts()), webPorts: joinPorts(scan.DefaultWebPorts()), concurrency: 16,
+	// The web nodes' ports are web ports, so they are asked HTTP first.
+	f := scanFlags{dicomPorts: joinPorts(scan.DefaultDICOMPorts()), webPorts: joinPorts(append(scan.DefaultWebPorts(), webPorts...)), concurrency: 16,
 		rate: 2000, timeout: 3 * time.Second, intrusive: "store", format: "table", noDB: db == "", db: db}
 	setup, err := prepareScan(env, f, targets)
 	if err != nil {

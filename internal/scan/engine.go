@@ -288,6 +288,11 @@ func (s *Scanner) scanHost(ctx context.Context, o Options, t Target) (hr hostRes
 				continue
 			}
 			s.probeWeb(ctx, o, d, port == 443)
+			if d.HTTP == nil {
+				// Not a web server after all: DICOM listens on odd ports too.
+				d.TLS = nil
+				s.probeDICOM(ctx, o, d, false)
+			}
 		} else {
 			s.probeDICOM(ctx, o, d, port == 2762)
 		}
