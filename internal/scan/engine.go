@@ -99,8 +99,6 @@ type Detail struct {
 	TLS   *tlsprobe.Result   `json:"tls,omitempty"`
 	HTTP  *httpprobe.Result  `json:"http,omitempty"`
 	Error string             `json:"error,omitempty"`
-	svc   *inventory.Service // the service this port became, if any
-	obs   fingerprint.Observation
 }
 
 // Document is the scan result every output is rendered from.
