@@ -438,7 +438,7 @@ func has(n Node, s scp.Services) bool {
 // Synthetic returns synthetic study i of a node: one small CT instance with
 // a made-up patient. The names exist only to prove reports never print them.
 func Synthetic(node string, i int) (scp.Instance, error) {
-	root := "1.2.826.0.1.3680043.10.1526.6." + strconv.Itoa(len(node)) + "." + strconv.Itoa(i)
+	root := dicom.UIDRoot + ".6." + strconv.Itoa(len(node)) + "." + strconv.Itoa(i)
 	ds := &dicom.DataSet{}
 	ds.Set(dicom.NewString(dicom.TagSpecificCharacterSet, dicom.VRCS, "ISO_IR 100"))
 	ds.Set(dicom.NewString(dicom.TagSOPClassUID, dicom.VRUI, "1.2.840.10008.5.1.4.1.1.2"))

@@ -3,6 +3,7 @@ package lab
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/pacsguard/pacsguard/internal/dicom"
 	"net/http"
 	"strconv"
 )
@@ -71,7 +72,7 @@ func webHandler(w Web) http.Handler {
 		studies := make([]map[string]any, 0, n)
 		for i := 1; i <= n; i++ {
 			studies = append(studies, map[string]any{
-				"0020000D": map[string]any{"vr": "UI", "Value": []string{fmt.Sprintf("1.2.826.0.1.3680043.10.1526.6.0.%d", i)}},
+				"0020000D": map[string]any{"vr": "UI", "Value": []string{fmt.Sprintf("%s.6.0.%d", dicom.UIDRoot, i)}},
 				"00100010": map[string]any{"vr": "PN", "Value": []map[string]string{{"Alphabetic": fmt.Sprintf("LABPATIENT^SYNTHETIC%d", i)}}},
 			})
 		}

@@ -682,7 +682,7 @@ func (p *prober) testFind(ctx context.Context, called, calling string) Test {
 func missingStudy() *dicom.DataSet {
 	ds := &dicom.DataSet{}
 	ds.Set(dicom.NewString(0x00080052, dicom.VRCS, "STUDY"))
-	ds.Set(dicom.NewString(0x0020000D, dicom.VRUI, "1.2.826.0.1.3680043.10.1526.8."+randomDigits(18)))
+	ds.Set(dicom.NewString(0x0020000D, dicom.VRUI, dicom.NewUID()))
 	return ds
 }
 
@@ -774,8 +774,7 @@ func (p *prober) testStore(ctx context.Context, called, calling string) Test {
 // TestObject builds the synthetic, clearly labelled object the store test
 // sends, and returns it with its SOP instance UID.
 func TestObject(sopClass string) (*dicom.DataSet, string) {
-	n := randomDigits(20)
-	uid := "1.2.826.0.1.3680043.10.1526.7." + n
+	uid := dicom.NewUID()
 	ds := &dicom.DataSet{}
 	ds.Set(dicom.NewString(dicom.TagSpecificCharacterSet, dicom.VRCS, "ISO_IR 100"))
 	ds.Set(dicom.NewString(dicom.TagSOPClassUID, dicom.VRUI, sopClass))
@@ -785,8 +784,8 @@ func TestObject(sopClass string) (*dicom.DataSet, string) {
 	ds.Set(dicom.NewString(0x00081030, dicom.VRLO, "PACSGUARD SECURITY TEST OBJECT - SAFE TO DELETE"))
 	ds.Set(dicom.NewString(dicom.TagPatientName, dicom.VRPN, "PACSGUARD^TEST OBJECT"))
 	ds.Set(dicom.NewString(dicom.TagPatientID, dicom.VRLO, "PACSGUARD-TEST"))
-	ds.Set(dicom.NewString(0x0020000D, dicom.VRUI, "1.2.826.0.1.3680043.10.1526.7.1."+n))
-	ds.Set(dicom.NewString(0x0020000E, dicom.VRUI, "1.2.826.0.1.3680043.10.1526.7.2."+n))
+	ds.Set(dicom.NewString(0x0020000D, dicom.VRUI, dicom.NewUID()))
+	ds.Set(dicom.NewString(0x0020000E, dicom.VRUI, dicom.NewUID()))
 	return ds, uid
 }
 
