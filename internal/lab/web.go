@@ -3,9 +3,10 @@ package lab
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/pacsguard/pacsguard/internal/dicom"
 	"net/http"
 	"strconv"
+
+	"github.com/pacsguard/pacsguard/internal/dicom"
 )
 
 // webHandler imitates the parts of Orthanc's REST API and DICOMweb that
