@@ -3,6 +3,7 @@ package mds2
 import (
 	"archive/zip"
 	"encoding/xml"
+	"io"
 	"path"
 	"strconv"
 	"strings"
@@ -86,17 +87,22 @@ func sheetParts(zr *zip.Reader) map[string]*zip.File {
 // excelize has read the cells already, and a missing merge only leaves an
 // answer unread, which is reported, never guessed.
 func readLayout(zf *zip.File, maxRows int) sheetLayout {
-	l := sheetLayout{hidden: map[int]bool{}, wide: map[int]bool{}}
 	if zf == nil {
-		return l
+		return sheetLayout{hidden: map[int]bool{}, wide: map[int]bool{}}
 	}
 	rc, err := zf.Open()
 	if err != nil {
-		return l
+		return sheetLayout{hidden: map[int]bool{}, wide: map[int]bool{}}
 	}
 	defer rc.Close()
+	return layoutOf(rc, maxRows)
+}
+
+// layoutOf reads a worksheet's XML from r (see readLayout).
+func layoutOf(r io.Reader, maxRows int) sheetLayout {
+	l := sheetLayout{hidden: map[int]bool{}, wide: map[int]bool{}}
 	row, col := 0, 0
-	eachStart(xml.NewDecoder(rc), func(e xml.StartElement) bool {
+	eachStart(xml.NewDecoder(r), func(e xml.StartElement) bool {
 		switch e.Name.Local {
 		case "row":
 			if n, err := strconv.Atoi(attr(e, "r")); err == nil && n > 0 {
