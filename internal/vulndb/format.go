@@ -257,6 +257,16 @@ func (a Advisory) Validate() error {
 			return fail("%s has a control or bidirectional-override character at byte %d", t.field, i)
 		}
 	}
+	// A product with a component table (DCMTK) names its components from
+	// the table: the matcher decides applicability by them, so a typo would
+	// silently turn a tool advisory into one that always applies.
+	if table := componentTable(a.Product); table != nil {
+		for _, c := range a.Components() {
+			if _, ok := table[c]; !ok {
+				return fail("component %q is not a known %s module or tool (comma-separated names such as dcmnet, storescp)", c, productName(a.Product))
+			}
+		}
+	}
 	if a.KEV != nil && strings.IndexFunc(a.KEV.Ransomware, isUnsafeTextRune) >= 0 {
 		return fail("kev ransomware has a control or bidirectional-override character")
 	}

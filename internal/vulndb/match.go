@@ -174,6 +174,7 @@ func (a Advisory) Severity() inventory.Severity {
 const (
 	CheckVersionUnknown = "vuln.version-unknown"
 	CheckRangeUnknown   = "vuln.range-unknown"
+	CheckNotObserved    = "vuln.not-observed-components"
 )
 
 // FindingsFor turns a fingerprinted service into findings: one vuln.<ID>
@@ -208,15 +209,35 @@ func (db *DB) FindingsFor(svc inventory.Service) []inventory.Finding {
 	seen := map[string]bool{}
 	for _, id := range ids {
 		res := db.Match(id)
+		// A service known only by its wire identity runs that toolkit.
+		runs := nameOr(svc.Product, id.Product)
+		var notObserved []notObservedAdvisory
 		for _, m := range res.Matches {
 			if seen[m.Advisory.ID] {
 				continue
 			}
 			seen[m.Advisory.ID] = true
-			out = append(out, matchFinding(svc, id, m))
+			verdict, why := applicability(svc, runs, m.Advisory)
+			if verdict == NotObserved {
+				notObserved = append(notObserved, notObservedAdvisory{m.Advisory.ID, why})
+				continue
+			}
+			out = append(out, matchFinding(svc, id, m, why))
 		}
+		var undecided []Advisory
+		for _, a := range res.MayApply {
+			if verdict, why := applicability(svc, runs, a); verdict == NotObserved {
+				notObserved = append(notObserved, notObservedAdvisory{a.ID, why})
+				continue
+			}
+			undecided = append(undecided, a)
+		}
+		res.MayApply = undecided
 		if len(res.MayApply) > 0 {
 			out = append(out, mayApplyFinding(svc, res))
+		}
+		if len(notObserved) > 0 {
+			out = append(out, notObservedFinding(svc, id, notObserved))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -235,7 +256,7 @@ func productName(id string) string {
 	return id
 }
 
-func matchFinding(svc inventory.Service, id Identity, m Match) inventory.Finding {
+func matchFinding(svc inventory.Service, id Identity, m Match, applies string) inventory.Finding {
 	a := m.Advisory
 	title := fmt.Sprintf("%s %s: %s", productName(a.Product), id.Version, a.Summary)
 	if m.Confidence == ConfidencePossible {
@@ -255,7 +276,13 @@ func matchFinding(svc inventory.Service, id Identity, m Match) inventory.Finding
 	if a.KnownExploited {
 		data = append(data, "known_exploited=true")
 	}
+	if c := a.Components(); len(c) > 0 {
+		data = append(data, "component="+strings.Join(c, ","))
+	}
 	ev := []inventory.Evidence{{Probe: "vulndb", Observed: observed, Data: strings.Join(data, " ")}}
+	if applies != "" {
+		ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: "applies to this service: " + applies})
+	}
 	if p, ok := ProductByID(a.Product); ok && p.Toolkit && id.Confidence == ConfidenceInferred {
 		ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: "the version is the " + p.Name +
 			" toolkit's, read from its wire string: a product embedding it (e.g. Orthanc) or a vendor patch may differ"})
@@ -340,4 +367,48 @@ func oneLine(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// notObservedAdvisory is an advisory that matched by version but concerns a
+// component the service was not seen to run, with the reason.
+type notObservedAdvisory struct {
+	ID, Why string
+}
+
+// notObservedFinding summarises, in one info finding, the advisories whose
+// version matched but whose component the service is not known to run
+// (image processing, file tools, clients, another server tool). They are
+// listed by ID so that nothing is hidden: a host may run the tool
+// elsewhere, or a product may embed the module.
+func notObservedFinding(svc inventory.Service, id Identity, list []notObservedAdvisory) inventory.Finding {
+	name := productName(id.Product)
+	ids := make([]string, 0, len(list))
+	for _, n := range list {
+		ids = append(ids, n.ID)
+	}
+	ev := []inventory.Evidence{{
+		Probe: "vulndb",
+		Observed: fmt.Sprintf("%d further %s %s advisories concern %s components not observed on this service: %s",
+			len(list), name, nameOr(id.Version, "(version unknown)"), name, strings.Join(ids, ", ")),
+		Data: fmt.Sprintf("product=%s version=%s count=%d", id.Product, id.Version, len(list)),
+	}}
+	for _, n := range list {
+		ev = append(ev, inventory.Evidence{Probe: "vulndb", Observed: n.ID + ": " + n.Why})
+	}
+	conf := id.Confidence
+	if conf == "" || conf == ConfidenceUnknown {
+		conf = ConfidenceProductOnly
+	}
+	return inventory.Finding{
+		CheckID:  CheckNotObserved,
+		Severity: inventory.SeverityInfo,
+		Title:    fmt.Sprintf("%d further advisories concern %s components not observed on this service", len(list), name),
+		Host:     svc.Host,
+		Port:     svc.Port,
+		Evidence: ev,
+		Remediation: "Upgrading " + name + " fixes these too. If the host also runs the listed components (image conversion, " +
+			"command-line tools, another " + name + " server), check them with `pacsguard vulndb show ID`.",
+		References: ids,
+		Confidence: conf,
+	}
 }

@@ -57,18 +57,26 @@ var fingerprinted = []struct {
 	name string
 	svc  inventory.Service
 }{
+	// Roles as the scanner records them: dcmqrscp offers storage and
+	// query/retrieve; storescp accepts storage and rejects query/retrieve.
 	{"dcmtk-3.6.6", inventory.Service{Host: "192.0.2.10", Port: 11112, Transport: inventory.TransportDICOM,
-		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.6", ImplementationVersionName: "OFFIS_DCMTK_366"}},
+		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.6", ImplementationVersionName: "OFFIS_DCMTK_366",
+		Roles: []string{"archive", "storage", "query-retrieve"}}},
 	{"dcmtk-3.6.7", inventory.Service{Host: "192.0.2.11", Port: 104, Transport: inventory.TransportDICOM,
-		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.7", ImplementationVersionName: "OFFIS_DCMTK_367"}},
+		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.7", ImplementationVersionName: "OFFIS_DCMTK_367",
+		Roles: []string{"storage"}}},
 	{"dcmtk-3.7.0", inventory.Service{Host: "192.0.2.12", Port: 11112, Transport: inventory.TransportDICOM,
-		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.7.0", ImplementationVersionName: "OFFIS_DCMTK_370"}},
+		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.7.0", ImplementationVersionName: "OFFIS_DCMTK_370",
+		Roles: []string{"archive", "storage", "query-retrieve"}}},
 	{"orthanc-1.5.7", inventory.Service{Host: "192.0.2.20", Port: 8042, Transport: inventory.TransportHTTP,
 		Product: "orthanc", Version: "1.5.7", Confidence: ConfidenceExact}},
 	{"conquest", inventory.Service{Host: "192.0.2.30", Port: 5678, Transport: inventory.TransportDICOM,
 		ImplementationClassUID: "1.2.826.0.1.3680043.2.135.1066.101", ImplementationVersionName: "1.5.0/WIN32"}},
 	{"unknown", inventory.Service{Host: "192.0.2.40", Port: 104, Transport: inventory.TransportDICOM,
 		ImplementationClassUID: "1.2.3.4.5", ImplementationVersionName: "ACME_1"}},
+	{"dcmtk-3.6.6-storescp", inventory.Service{Host: "192.0.2.13", Port: 11112, Transport: inventory.TransportDICOM,
+		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.6", ImplementationVersionName: "OFFIS_DCMTK_366",
+		Product: "dcmtk", Confidence: ConfidenceInferred, Roles: []string{"storage"}}},
 }
 
 func TestFindingsForGolden(t *testing.T) {
@@ -84,38 +92,76 @@ func TestFindingsForGolden(t *testing.T) {
 	}
 }
 
+// findingIDs returns the check IDs of claimed findings and the advisory IDs
+// listed in the not-observed summary.
+func findingIDs(fs []inventory.Finding) (claimed, notObserved []string) {
+	for _, f := range fs {
+		claimed = append(claimed, f.CheckID)
+		if f.CheckID == CheckNotObserved {
+			notObserved = append(notObserved, f.References...)
+		}
+	}
+	return claimed, notObserved
+}
+
 func TestFindingsForDCMTK(t *testing.T) {
 	db := mustLoad(t)
-	old2021and2022 := []string{"vuln.CVE-2021-41687", "vuln.CVE-2021-41688", "vuln.CVE-2021-41689", "vuln.CVE-2021-41690",
-		"vuln.CVE-2022-2119", "vuln.CVE-2022-2120", "vuln.CVE-2022-2121"}
-
-	got366 := db.FindingsFor(fingerprinted[0].svc)
-	ids := checkIDs(got366)
-	for _, id := range old2021and2022 {
-		if !slices.Contains(ids, id) {
-			t.Errorf("DCMTK 3.6.6: %s missing; got %v", id, ids)
-		}
+	// The 2021 and 2022 DCMTK network CVEs reach 3.6.6: the dcmqrscp ones a
+	// query/retrieve service, the storescp one a storage-only service, the
+	// dcmnet and dcmdata ones both.
+	tests := []struct {
+		name                  string
+		svc                   inventory.Service
+		claimed, listed, none []string
+	}{
+		{"3.6.6 dcmqrscp", fingerprinted[0].svc,
+			[]string{"vuln.CVE-2021-41687", "vuln.CVE-2021-41688", "vuln.CVE-2021-41689", "vuln.CVE-2021-41690", "vuln.CVE-2022-2121", "vuln.CVE-2022-43272"},
+			[]string{"CVE-2022-2119", "CVE-2022-2120"}, nil},
+		{"3.6.6 storescp", fingerprinted[6].svc,
+			[]string{"vuln.CVE-2022-2119", "vuln.CVE-2022-2121", "vuln.CVE-2022-43272"},
+			[]string{"CVE-2021-41687", "CVE-2021-41690", "CVE-2022-2120"}, nil},
+		{"3.7.0 dcmqrscp", fingerprinted[2].svc, []string{"vuln.CVE-2026-10194", "vuln.CVE-2026-35505"}, nil,
+			[]string{"vuln.CVE-2021-41687", "vuln.CVE-2021-41688", "vuln.CVE-2021-41689", "vuln.CVE-2021-41690",
+				"vuln.CVE-2022-2119", "vuln.CVE-2022-2120", "vuln.CVE-2022-2121", "CVE-2021-41687", "CVE-2022-2119", "CVE-2022-2120", "CVE-2022-2121"}},
 	}
-	for _, f := range got366 {
-		if f.Confidence != ConfidenceInferred && f.CheckID != CheckRangeUnknown {
-			t.Errorf("DCMTK 3.6.6: %s confidence %q, want inferred (version from a toolkit string)", f.CheckID, f.Confidence)
-		}
-		if f.Host != "192.0.2.10" || f.Port != 11112 {
-			t.Errorf("%s located at %s, want 192.0.2.10:11112", f.CheckID, f.Location())
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := db.FindingsFor(tt.svc)
+			claimed, listed := findingIDs(got)
+			for _, id := range tt.claimed {
+				if !slices.Contains(claimed, id) {
+					t.Errorf("%s not claimed; got %v", id, claimed)
+				}
+			}
+			for _, id := range tt.listed {
+				if !slices.Contains(listed, id) {
+					t.Errorf("%s not listed as not observed; listed %v", id, listed)
+				}
+			}
+			for _, id := range tt.none {
+				if slices.Contains(claimed, id) || slices.Contains(listed, id) {
+					t.Errorf("got %s", id)
+				}
+			}
+			for _, f := range got {
+				if f.Confidence != ConfidenceInferred && f.CheckID != CheckRangeUnknown && f.Confidence != ConfidencePossible {
+					t.Errorf("%s confidence %q, want inferred (version from a toolkit string)", f.CheckID, f.Confidence)
+				}
+				if f.Host != tt.svc.Host || f.Port != tt.svc.Port {
+					t.Errorf("%s located at %s", f.CheckID, f.Location())
+				}
+			}
+		})
 	}
 
-	got370 := checkIDs(db.FindingsFor(fingerprinted[2].svc))
-	for _, id := range old2021and2022 {
-		if slices.Contains(got370, id) {
-			t.Errorf("DCMTK 3.7.0 got %s", id)
-		}
+	// 3.6.7 storescp: the disputed range makes CVE-2022-2119 possible, not certain.
+	got := db.FindingsFor(fingerprinted[1].svc)
+	if claimed, _ := findingIDs(got); !slices.Contains(claimed, "vuln.CVE-2022-2119") {
+		t.Errorf("DCMTK 3.6.7 storescp: CVE-2022-2119 missing from %v", claimed)
 	}
-
-	// 3.6.7: the disputed range makes CVE-2022-2119/2120 possible, not certain.
-	for _, f := range db.FindingsFor(fingerprinted[1].svc) {
+	for _, f := range got {
 		switch f.CheckID {
-		case "vuln.CVE-2022-2119", "vuln.CVE-2022-2120":
+		case "vuln.CVE-2022-2119":
 			if f.Confidence != ConfidencePossible {
 				t.Errorf("DCMTK 3.6.7 %s confidence %q, want possible", f.CheckID, f.Confidence)
 			}
@@ -246,8 +292,17 @@ func TestFindingsForOrthancOverDCMTK(t *testing.T) {
 	if f, ok := seen["vuln.CVE-2023-33466"]; !ok || f.Confidence != ConfidenceExact {
 		t.Errorf("Orthanc 1.10.1 should get CVE-2023-33466 with exact confidence: %+v", f)
 	}
-	if f, ok := seen["vuln.CVE-2022-2119"]; !ok || f.Confidence != ConfidencePossible {
-		t.Errorf("its DCMTK 3.6.7 should get CVE-2022-2119 as possible: %+v", f)
+	// Orthanc runs DCMTK's network and data set code, not its tools: the
+	// dcmnet leak is claimed (inferred: the version is the linked
+	// toolkit's), storescp's path traversal only listed.
+	if f, ok := seen["vuln.CVE-2022-43272"]; !ok || f.Confidence != ConfidenceInferred {
+		t.Errorf("its DCMTK 3.6.7 should get CVE-2022-43272 (dcmnet) as inferred: %+v", f)
+	}
+	if _, ok := seen["vuln.CVE-2022-2119"]; ok {
+		t.Error("Orthanc got storescp's CVE-2022-2119 as a finding")
+	}
+	if f := seen[CheckNotObserved]; !slices.Contains(f.References, "CVE-2022-2119") {
+		t.Errorf("CVE-2022-2119 should be listed as not observed: %+v", f)
 	}
 	if _, ok := seen["vuln.CVE-2025-0896"]; ok {
 		t.Error("Orthanc 1.10.1 got CVE-2025-0896, fixed in 1.5.8")
