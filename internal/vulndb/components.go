@@ -38,6 +38,10 @@ func dcmtkComponents() map[string]ComponentKind {
 	return map[string]ComponentKind{
 		"dcmnet": ComponentNetworkPath, "dcmdata": ComponentNetworkPath, "dcmtls": ComponentNetworkPath, "ofstd": ComponentNetworkPath, "oflog": ComponentNetworkPath,
 		"storescp": ComponentServerTool, "dcmrecv": ComponentServerTool, "dcmqrdb": ComponentServerTool, "dcmqrscp": ComponentServerTool, "dcmwlm": ComponentServerTool, "wlmscpfs": ComponentServerTool,
+		// dcmscu is dcmnet's DcmSCU class, the client side that getscu and
+		// applications embedding it use to retrieve; a flaw there is reached
+		// by a malicious SCP the host connects to, not through a listening port.
+		"dcmscu":   ComponentClientTool,
 		"storescu": ComponentClientTool, "getscu": ComponentClientTool, "movescu": ComponentClientTool, "findscu": ComponentClientTool, "echoscu": ComponentClientTool, "dcmsend": ComponentClientTool,
 		"dcmimgle": ComponentProcessing, "dcmimage": ComponentProcessing, "dcmjpeg": ComponentProcessing, "dcmjpls": ComponentProcessing, "dcmrt": ComponentProcessing,
 		"dcmsr": ComponentProcessing, "dcmpstat": ComponentProcessing, "dcmect": ComponentProcessing, "dcmseg": ComponentProcessing, "dcmiod": ComponentProcessing,
@@ -114,11 +118,15 @@ func applicability(svc inventory.Service, runs string, a Advisory) (Applicabilit
 		return Applies, ""
 	}
 	name := productName(a.Product)
-	var why []string
-	add := func(s string) {
-		if !slices.Contains(why, s) {
-			why = append(why, s)
+	// Components that do not apply are grouped by reason, so that
+	// "dcmqrdb, dcmqrscp" get one sentence.
+	var order []string
+	groups := map[string][]string{}
+	add := func(reason, c string) {
+		if _, ok := groups[reason]; !ok {
+			order = append(order, reason)
 		}
+		groups[reason] = append(groups[reason], c)
 	}
 	for _, c := range comps {
 		switch table[c] {
@@ -129,19 +137,23 @@ func applicability(svc inventory.Service, runs string, a Advisory) (Applicabilit
 		case ComponentServerTool:
 			switch {
 			case runs != a.Product:
-				add(fmt.Sprintf("%s is a %s tool, and this service is %s, which links %s but does not run its tools", c, name, productName(runs), name))
+				add(fmt.Sprintf("%s server tools, and this service is %s, which links %s but does not run its tools", name, productName(runs), name), c)
 			case serverToolSeen(c, svc.Roles):
 				return Applies, "the service's roles (" + strings.Join(svc.Roles, ", ") + ") are those of " + c
 			case len(svc.Roles) == 0:
-				add(c + " is a " + name + " server tool, and no roles of this service were observed to tell which tool it is")
+				add(name+" server tools, and no roles of this service were observed to tell which tool it is", c)
 			default:
-				add(c + " is a " + name + " server tool whose roles differ from this service's (" + strings.Join(svc.Roles, ", ") + ")")
+				add(name+" server tools whose roles differ from this service's ("+strings.Join(svc.Roles, ", ")+")", c)
 			}
 		case ComponentClientTool:
-			add(c + " is a client tool, which does not listen")
+			add("client (SCU) code, which does not listen: it is reached when the host connects to a malicious peer", c)
 		case ComponentProcessing:
-			add(c + " processes images or files, which a network service need not run")
+			add("image processing or file tools, which a network service need not run", c)
 		}
+	}
+	why := make([]string, 0, len(order))
+	for _, reason := range order {
+		why = append(why, strings.Join(groups[reason], ", ")+": "+reason)
 	}
 	return NotObserved, strings.Join(why, "; ")
 }
