@@ -109,10 +109,9 @@ func TestFilesScanGoldenOutputs(t *testing.T) {
 	if *updateFiles {
 		writeGoldenTree(t)
 	}
-	root, err := filepath.Abs(goldenTree)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A relative root keeps the reports the same wherever the checkout is:
+	// the table's column widths depend on the length of the paths.
+	root := goldenTree
 	for _, format := range []string{"json", "csv", "table"} {
 		t.Run(format, func(t *testing.T) {
 			code, out, errOut := runFiles(t, "", "files", "scan", "--no-db", "--format", format, root)
