@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,13 +106,16 @@ func writeGoldenTree(t *testing.T) {
 	}
 }
 
+var tablePadding = regexp.MustCompile(`  +`)
+
 func TestFilesScanGoldenOutputs(t *testing.T) {
 	if *updateFiles {
 		writeGoldenTree(t)
 	}
-	// A relative root keeps the reports the same wherever the checkout is:
-	// the table's column widths depend on the length of the paths.
-	root := goldenTree
+	root, err := filepath.Abs(goldenTree)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, format := range []string{"json", "csv", "table"} {
 		t.Run(format, func(t *testing.T) {
 			code, out, errOut := runFiles(t, "", "files", "scan", "--no-db", "--format", format, root)
@@ -119,6 +123,11 @@ func TestFilesScanGoldenOutputs(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr %q", code, ExitFindings, errOut)
 			}
 			out = strings.ReplaceAll(out, root, "$ROOT")
+			if format == "table" {
+				// Column widths follow the length of the checkout's path;
+				// compare the table with its padding folded.
+				out = tablePadding.ReplaceAllString(out, "  ")
+			}
 			filesGolden(t, "scan."+format, out)
 		})
 	}
