@@ -139,7 +139,10 @@ func applicability(svc inventory.Service, runs string, a Advisory) (Applicabilit
 			case runs != a.Product:
 				add(fmt.Sprintf("%s server tools, and this service is %s, which links %s but does not run its tools", name, productName(runs), name), c)
 			case serverToolSeen(c, svc.Roles):
-				return Applies, "the service's roles (" + strings.Join(svc.Roles, ", ") + ") are those of " + c
+				// Products built on the toolkit answer with the same identity; the
+				// roles make the tool likely, not certain.
+				return Applies, "the service's roles (" + strings.Join(svc.Roles, ", ") + ") are those of " + c +
+					" (a " + name + "-based product with the same roles may not run the tool)"
 			case len(svc.Roles) == 0:
 				add(name+" server tools, and no roles of this service were observed to tell which tool it is", c)
 			default:
