@@ -151,6 +151,12 @@ func applicability(svc inventory.Service, runs string, a Advisory) (Applicabilit
 		case ComponentClientTool:
 			add("client (SCU) code, which does not listen: it is reached when the host connects to a malicious peer", c)
 		case ComponentProcessing:
+			if runs != a.Product {
+				// Orthanc, for one, decodes and transcodes images with the
+				// DCMTK it links: not seen from the network, but not ruled out.
+				add(fmt.Sprintf("image processing or file tools, not observed from the network; %s links %s and may use its image code when it renders or transcodes, so ask its vendor", productName(runs), name), c)
+				continue
+			}
 			add("image processing or file tools, which a network service need not run", c)
 		}
 	}

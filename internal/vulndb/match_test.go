@@ -77,6 +77,11 @@ var fingerprinted = []struct {
 	{"dcmtk-3.6.6-storescp", inventory.Service{Host: "192.0.2.13", Port: 11112, Transport: inventory.TransportDICOM,
 		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.6", ImplementationVersionName: "OFFIS_DCMTK_366",
 		Product: "dcmtk", Confidence: ConfidenceInferred, Roles: []string{"storage"}}},
+	// Orthanc known from /system, answering DICOM with the DCMTK it links.
+	{"orthanc-1.10.1-dcmtk-3.6.7", inventory.Service{Host: "192.0.2.21", Port: 4242, Transport: inventory.TransportDICOM,
+		Product: "orthanc", Version: "1.10.1", Confidence: ConfidenceExact,
+		ImplementationClassUID: "1.2.276.0.7230010.3.0.3.6.7", ImplementationVersionName: "OFFIS_DCMTK_367",
+		Roles: []string{"archive", "storage", "query-retrieve", "worklist"}}},
 }
 
 func TestFindingsForGolden(t *testing.T) {
