@@ -104,14 +104,16 @@ const (
 	NotObserved
 )
 
-// applicability decides whether advisory a, matched by version, concerns
-// what svc is known to run. runs is the product the service is (its
-// fingerprint's product, else the toolkit its wire identity names).
-// Advisories without a component, of products without a component table, or
-// naming a component the table does not know apply: only a known component
-// that the service is known not to run, or cannot be shown to run, moves an
-// advisory out of the findings. One applying component is enough.
-func applicability(svc inventory.Service, runs string, a Advisory) (Applicability, string) {
+// Applicable decides whether advisory a, matched by version, concerns what
+// svc is known to run, and says why in words. The service is the product its
+// fingerprint names, else (known only by its wire identity) the advisory's
+// toolkit itself. Advisories without a component, of products without a
+// component table, or naming a component the table does not know apply: only
+// a known component that the service is known not to run, or cannot be shown
+// to run, moves an advisory out of the findings. One applying component is
+// enough.
+func Applicable(svc inventory.Service, a Advisory) (Applicability, string) {
+	runs := nameOr(svc.Product, a.Product)
 	table := componentTable(a.Product)
 	comps := a.Components()
 	if table == nil || len(comps) == 0 {

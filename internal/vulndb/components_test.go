@@ -21,37 +21,37 @@ func TestApplicability(t *testing.T) {
 	tests := []struct {
 		name string
 		svc  inventory.Service
-		runs string
 		a    Advisory
 		want Applicability
 	}{
-		{"dcmnet on storescp", storescp, "dcmtk", adv("dcmtk", "dcmnet"), Applies},
-		{"dcmdata on echo-only", echoOnly, "dcmtk", adv("dcmtk", "dcmdata"), Applies},
-		{"dcmtls on orthanc", orthanc, "orthanc", adv("dcmtk", "dcmtls"), Applies},
-		{"no component", noRoles, "dcmtk", adv("dcmtk", ""), Applies},
-		{"unknown component", noRoles, "dcmtk", adv("dcmtk", "dcmfuture"), Applies},
-		{"product without table", orthanc, "orthanc", adv("orthanc", "anything at all"), Applies},
-		{"storescp on storescp", storescp, "dcmtk", adv("dcmtk", "storescp"), Applies},
-		{"storescp on dcmqrscp", dcmqrscp, "dcmtk", adv("dcmtk", "storescp, dcmrecv"), NotObserved},
-		{"dcmqrscp on dcmqrscp", dcmqrscp, "dcmtk", adv("dcmtk", "dcmqrdb, dcmqrscp"), Applies},
-		{"dcmqrscp on storescp", storescp, "dcmtk", adv("dcmtk", "dcmqrdb, dcmqrscp"), NotObserved},
-		{"wlmscpfs on worklist", wlmscpfs, "dcmtk", adv("dcmtk", "wlmscpfs"), Applies},
-		{"wlmscpfs on storescp", storescp, "dcmtk", adv("dcmtk", "wlmscpfs"), NotObserved},
-		{"server tool, roles unknown", noRoles, "dcmtk", adv("dcmtk", "storescp"), NotObserved},
-		{"server tool on echo-only", echoOnly, "dcmtk", adv("dcmtk", "dcmqrscp"), NotObserved},
-		{"server tool on orthanc", orthanc, "orthanc", adv("dcmtk", "dcmqrscp"), NotObserved},
-		{"client tool", dcmqrscp, "dcmtk", adv("dcmtk", "getscu, movescu"), NotObserved},
-		{"image processing", dcmqrscp, "dcmtk", adv("dcmtk", "dcmimgle"), NotObserved},
-		{"codec", orthanc, "orthanc", adv("dcmtk", "dcmjpls"), NotObserved},
-		{"file tool", storescp, "dcmtk", adv("dcmtk", "img2dcm"), NotObserved},
-		{"one applying component is enough", storescp, "dcmtk", adv("dcmtk", "dcmimgle, dcmdata"), Applies},
-		{"case and spaces", storescp, "dcmtk", adv("dcmtk", " StoreSCP "), Applies},
+		{"dcmnet on storescp", storescp, adv("dcmtk", "dcmnet"), Applies},
+		{"dcmdata on echo-only", echoOnly, adv("dcmtk", "dcmdata"), Applies},
+		{"dcmtls on orthanc", orthanc, adv("dcmtk", "dcmtls"), Applies},
+		{"no component", noRoles, adv("dcmtk", ""), Applies},
+		{"unknown component", noRoles, adv("dcmtk", "dcmfuture"), Applies},
+		{"known only by the wire identity", inventory.Service{Roles: []string{"storage"}}, adv("dcmtk", "storescp"), Applies},
+		{"product without table", orthanc, adv("orthanc", "anything at all"), Applies},
+		{"storescp on storescp", storescp, adv("dcmtk", "storescp"), Applies},
+		{"storescp on dcmqrscp", dcmqrscp, adv("dcmtk", "storescp, dcmrecv"), NotObserved},
+		{"dcmqrscp on dcmqrscp", dcmqrscp, adv("dcmtk", "dcmqrdb, dcmqrscp"), Applies},
+		{"dcmqrscp on storescp", storescp, adv("dcmtk", "dcmqrdb, dcmqrscp"), NotObserved},
+		{"wlmscpfs on worklist", wlmscpfs, adv("dcmtk", "wlmscpfs"), Applies},
+		{"wlmscpfs on storescp", storescp, adv("dcmtk", "wlmscpfs"), NotObserved},
+		{"server tool, roles unknown", noRoles, adv("dcmtk", "storescp"), NotObserved},
+		{"server tool on echo-only", echoOnly, adv("dcmtk", "dcmqrscp"), NotObserved},
+		{"server tool on orthanc", orthanc, adv("dcmtk", "dcmqrscp"), NotObserved},
+		{"client tool", dcmqrscp, adv("dcmtk", "getscu, movescu"), NotObserved},
+		{"image processing", dcmqrscp, adv("dcmtk", "dcmimgle"), NotObserved},
+		{"codec", orthanc, adv("dcmtk", "dcmjpls"), NotObserved},
+		{"file tool", storescp, adv("dcmtk", "img2dcm"), NotObserved},
+		{"one applying component is enough", storescp, adv("dcmtk", "dcmimgle, dcmdata"), Applies},
+		{"case and spaces", storescp, adv("dcmtk", " StoreSCP "), Applies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, why := applicability(tt.svc, tt.runs, tt.a)
+			got, why := Applicable(tt.svc, tt.a)
 			if got != tt.want {
-				t.Errorf("applicability = %v (%s), want %v", got, why, tt.want)
+				t.Errorf("Applicable = %v (%s), want %v", got, why, tt.want)
 			}
 			if got == NotObserved && why == "" {
 				t.Error("a not-observed verdict gives no reason")

@@ -209,15 +209,13 @@ func (db *DB) FindingsFor(svc inventory.Service) []inventory.Finding {
 	seen := map[string]bool{}
 	for _, id := range ids {
 		res := db.Match(id)
-		// A service known only by its wire identity runs that toolkit.
-		runs := nameOr(svc.Product, id.Product)
 		var notObserved []notObservedAdvisory
 		for _, m := range res.Matches {
 			if seen[m.Advisory.ID] {
 				continue
 			}
 			seen[m.Advisory.ID] = true
-			verdict, why := applicability(svc, runs, m.Advisory)
+			verdict, why := Applicable(svc, m.Advisory)
 			if verdict == NotObserved {
 				notObserved = append(notObserved, notObservedAdvisory{m.Advisory.ID, why})
 				continue
@@ -226,7 +224,7 @@ func (db *DB) FindingsFor(svc inventory.Service) []inventory.Finding {
 		}
 		var undecided []Advisory
 		for _, a := range res.MayApply {
-			if verdict, why := applicability(svc, runs, a); verdict == NotObserved {
+			if verdict, why := Applicable(svc, a); verdict == NotObserved {
 				notObserved = append(notObserved, notObservedAdvisory{a.ID, why})
 				continue
 			}
