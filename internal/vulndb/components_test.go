@@ -147,3 +147,38 @@ func TestNotObservedFinding(t *testing.T) {
 		}
 	}
 }
+
+// Whatever the roles, product and version, every advisory the version
+// matches is either claimed or listed as not observed, exactly once: the
+// component rules make findings precise without dropping any.
+func TestFindingsForAccountsForEveryMatch(t *testing.T) {
+	db := mustLoad(t)
+	roleSets := [][]string{nil, {"storage"}, {"archive", "storage", "query-retrieve"}, {"worklist"}, {"verification-only"},
+		{"archive", "storage", "query-retrieve", "worklist"}}
+	for _, product := range []string{"", "dcmtk", "orthanc"} {
+		for _, v := range []string{"360", "366", "367", "368", "369", "370"} {
+			for _, roles := range roleSets {
+				svc := inventory.Service{Host: "192.0.2.80", Port: 104, Product: product, Roles: roles,
+					ImplementationVersionName: "OFFIS_DCMTK_" + v}
+				if product == "orthanc" {
+					svc.Version, svc.Confidence = "1.12.10", ConfidenceExact
+				}
+				got := db.FindingsFor(svc)
+				claimed, listed := findingIDs(got)
+				count := map[string]int{}
+				for _, id := range claimed {
+					count[id]++
+				}
+				for _, id := range listed {
+					count["vuln."+id]++
+				}
+				res := db.Match(IdentifyFromAssociation("", svc.ImplementationVersionName))
+				for _, m := range res.Matches {
+					if n := count["vuln."+m.Advisory.ID]; n != 1 {
+						t.Errorf("%s %s %v: %s accounted for %d times, want once", nameOr(product, "-"), v, roles, m.Advisory.ID, n)
+					}
+				}
+			}
+		}
+	}
+}
