@@ -121,7 +121,8 @@ func layoutOf(r io.Reader, maxRows int) sheetLayout {
 				col++
 			}
 		case "v", "is", "f":
-			if col > maxRowWidth && row <= maxRows {
+			// A cell outside any row (row 0) belongs to no row that is read.
+			if col > maxRowWidth && row >= 1 && row <= maxRows {
 				l.wide[row] = true
 			}
 		case "mergeCell":
