@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pacsguard/pacsguard/internal/inventory"
 	"github.com/pacsguard/pacsguard/internal/report"
 )
 
@@ -33,12 +34,18 @@ func WriteTableOptions(w io.Writer, doc *Document, opt TableOptions) error {
 	}
 	fmt.Fprintln(w)
 	findings := doc.Findings
-	advisories := map[string]int{}
+	// Per service: advisories claimed, and info notes (version unknown,
+	// components not observed) that claim nothing.
+	advisories, notes := map[string]int{}, map[string]int{}
 	if opt.SummariseAdvisories {
 		findings = nil
 		for _, f := range doc.Findings {
 			if strings.HasPrefix(f.CheckID, "vuln.") {
-				advisories[f.Location()]++
+				if f.Severity == inventory.SeverityInfo {
+					notes[f.Location()]++
+				} else {
+					advisories[f.Location()]++
+				}
 				continue
 			}
 			findings = append(findings, f)
@@ -47,15 +54,24 @@ func WriteTableOptions(w io.Writer, doc *Document, opt TableOptions) error {
 	if err := report.WriteFindingsTable(w, findings, report.TableOptions{Verbose: verbose}); err != nil {
 		return err
 	}
-	if len(advisories) > 0 {
-		locs := make([]string, 0, len(advisories))
+	if len(advisories)+len(notes) > 0 {
+		locs := make([]string, 0, len(advisories)+len(notes))
 		for l := range advisories {
 			locs = append(locs, l)
+		}
+		for l := range notes {
+			if _, dup := advisories[l]; !dup {
+				locs = append(locs, l)
+			}
 		}
 		sort.Strings(locs)
 		fmt.Fprintln(w, "\nAdvisories matched to the fingerprinted versions (vuln.* findings, listed in the HTML and JSON reports):")
 		for _, l := range locs {
-			fmt.Fprintf(w, "  %s: %d\n", l, advisories[l])
+			line := fmt.Sprintf("  %s: %d advisories", l, advisories[l])
+			if n := notes[l]; n > 0 {
+				line += fmt.Sprintf(" (+%d info: version unknown or components not observed)", n)
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 	for _, s := range doc.Skipped {
