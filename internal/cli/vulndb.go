@@ -433,14 +433,16 @@ func newVulndbMatchCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "match",
 		Short: "Say which advisories apply to a product version or to DICOM wire strings",
-		Long: `Checks one identity against the database, the way a scan does:
+		Long: `Lists every advisory whose affected versions include one identity:
 
   pacsguard vulndb match --product orthanc --version 1.5.7
   pacsguard vulndb match --impl-uid 1.2.276.0.7230010.3.0.3.6.7 --version-name OFFIS_DCMTK_367
 
 A version read from a toolkit string is "inferred"; one given with --version
 is taken as exact. With no usable version no advisory is claimed: the ones
-that may apply are listed instead.`,
+that may apply are listed instead. A scan goes one step further: on a
+DICOM service it claims only advisories in the components the service was
+seen to run, and lists the others in one info finding (docs/vulndb.md).`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			asJSON, err := f.json()
