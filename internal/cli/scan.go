@@ -259,6 +259,11 @@ func runScan(ctx context.Context, env *Env, f scanFlags, args []string) error {
 	if scanErr != nil {
 		return scanErr
 	}
+	if doc.Run.Hosts == 0 && len(doc.Skipped) > 0 {
+		// Exit 0 here would read as "scanned and clean" to a script.
+		s := doc.Skipped[0]
+		return usageErrorf("nothing was scanned: %s: %s", s.Target, s.Reason)
+	}
 	for _, fd := range doc.Findings {
 		if fd.Severity > inventory.SeverityInfo {
 			return ErrFindings

@@ -148,3 +148,15 @@ func TestLabPrintsNodesUntilInterrupted(t *testing.T) {
 		t.Errorf("lab output:\n%s", out.String())
 	}
 }
+
+func TestScanNothingScannableIsAUsageError(t *testing.T) {
+	// A public address without --allow-public is skipped before any packet;
+	// exit 0 would tell a script the host was scanned and clean.
+	code, _, errOut := runScanCLI(t, "scan", "--no-db", "192.0.2.10")
+	if code != ExitUsage {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitUsage, errOut)
+	}
+	if !strings.Contains(errOut, "nothing was scanned") || !strings.Contains(errOut, "--allow-public") {
+		t.Errorf("stderr %q does not say why nothing was scanned and how to fix it", errOut)
+	}
+}
