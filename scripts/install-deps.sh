@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests and benchmarks use, only those missing,
 # non-interactively. The product itself needs none of them.
 set -euo pipefail
-pkgs=(dcmtk python3-pydicom orthanc orthanc-dicomweb nmap tshark)
+# time and bc are for the benchmarks under bench/.
+pkgs=(dcmtk python3-pydicom orthanc orthanc-dicomweb nmap tshark time bc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
