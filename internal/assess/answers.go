@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 // Grade is how far a sub-practice is implemented.
@@ -265,7 +267,7 @@ func ParseAnswers(r io.Reader) (*Answers, error) {
 		if err := plainYAML(b); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrAnswers, err)
 		}
-		if err := decodeYAMLStrict(b, &a); err != nil {
+		if err := strictyaml.Decode(b, &a); err != nil {
 			return nil, fmt.Errorf("%w: %s", ErrAnswers, yamlProblem(err))
 		}
 	}

@@ -9,16 +9,14 @@
 package assess
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 //go:embed data/hicp.yaml data/cpg.yaml data/questions.yaml data/evidence.yaml data/NIST_CSF_v2.0_catalog-min.json
@@ -276,7 +274,7 @@ func Load() (*Content, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := decodeYAMLStrict(b, f.v); err != nil {
+		if err := strictyaml.Decode(b, f.v); err != nil {
 			return nil, fmt.Errorf("assessment content %s: %w", f.name, err)
 		}
 		want := map[string]string{"hicp.yaml": SchemaHICP, "cpg.yaml": SchemaCPG, "questions.yaml": SchemaQuestions, "evidence.yaml": SchemaEvidence}[f.name]
@@ -289,19 +287,6 @@ func Load() (*Content, error) {
 	}
 	c.Crosswalk = BuildCrosswalk(c)
 	return c, nil
-}
-
-// decodeYAMLStrict decodes exactly one YAML document, rejecting unknown fields.
-func decodeYAMLStrict(b []byte, v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
-		return errors.New("more than one YAML document")
-	}
-	return nil
 }
 
 var subPracticeID = regexp.MustCompile(`^([1-9]|10)\.([SML])\.([A-Z])$`)

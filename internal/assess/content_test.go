@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pacsguard/pacsguard/internal/check"
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 func mustLoad(t *testing.T) *Content {
@@ -238,7 +239,7 @@ func TestHICPCatalogue(t *testing.T) {
 
 func TestStrictContentDecoding(t *testing.T) {
 	var h HICP
-	err := decodeYAMLStrict([]byte("schema: pacsguard.hicp/v1\nversoin: 1\n"), &h)
+	err := strictyaml.Decode([]byte("schema: pacsguard.hicp/v1\nversoin: 1\n"), &h)
 	if err == nil {
 		t.Fatal("unknown field accepted")
 	}

@@ -6,19 +6,16 @@
 package check
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/pacsguard/pacsguard/internal/inventory"
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 // Schema is the schema identifier every catalogue file must carry.
@@ -114,14 +111,9 @@ func LoadFS(fsys fs.FS, dir string) (*Catalogue, error) {
 }
 
 func (c *Catalogue) add(name string, b []byte) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
 	var f file
-	if err := dec.Decode(&f); err != nil {
+	if err := strictyaml.Decode(b, &f); err != nil {
 		return err
-	}
-	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
-		return errors.New("more than one YAML document")
 	}
 	if f.Schema != Schema {
 		return fmt.Errorf("schema %q, want %q", f.Schema, Schema)

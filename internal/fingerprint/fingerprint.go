@@ -7,17 +7,15 @@
 package fingerprint
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 // Schema is the schema of rule files.
@@ -123,14 +121,9 @@ func Parse(b []byte) (*Rules, error) {
 }
 
 func (rs *Rules) add(b []byte) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
 	var f file
-	if err := dec.Decode(&f); err != nil {
+	if err := strictyaml.Decode(b, &f); err != nil {
 		return err
-	}
-	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
-		return errors.New("more than one YAML document")
 	}
 	if f.Schema != Schema {
 		return fmt.Errorf("schema %q, want %q", f.Schema, Schema)

@@ -10,15 +10,12 @@
 package mds2
 
 import (
-	"bytes"
 	_ "embed"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 // QuestionsSchema is the schema identifier of the embedded question catalogue.
@@ -91,14 +88,9 @@ var (
 func LoadCatalogue() (*Catalogue, error) { return parseCatalogue(questionsYAML) }
 
 func parseCatalogue(b []byte) (*Catalogue, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
 	var f questionsFile
-	if err := dec.Decode(&f); err != nil {
+	if err := strictyaml.Decode(b, &f); err != nil {
 		return nil, fmt.Errorf("mds2 question catalogue: %w", err)
-	}
-	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
-		return nil, errors.New("mds2 question catalogue: more than one YAML document")
 	}
 	if f.Schema != QuestionsSchema {
 		return nil, fmt.Errorf("mds2 question catalogue: schema %q, want %q", f.Schema, QuestionsSchema)

@@ -1,17 +1,14 @@
 package mds2
 
 import (
-	"bytes"
 	_ "embed"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/pacsguard/pacsguard/internal/strictyaml"
 )
 
 // WeightsSchema and LifecycleSchema identify the embedded data files.
@@ -70,21 +67,9 @@ type weightsFile struct {
 // question catalogue.
 func LoadWeights(cat *Catalogue) (*Weights, error) { return parseWeights(weightsYAML, cat) }
 
-func strictDecode(b []byte, v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if err := dec.Decode(new(any)); !errors.Is(err, io.EOF) {
-		return errors.New("more than one YAML document")
-	}
-	return nil
-}
-
 func parseWeights(b []byte, cat *Catalogue) (*Weights, error) {
 	var f weightsFile
-	if err := strictDecode(b, &f); err != nil {
+	if err := strictyaml.Decode(b, &f); err != nil {
 		return nil, fmt.Errorf("mds2 weights: %w", err)
 	}
 	if f.Schema != WeightsSchema {
@@ -198,7 +183,7 @@ type lifecycleFile struct {
 // LoadLifecycle decodes the embedded operating-system lifecycle table.
 func LoadLifecycle() ([]OSLifecycle, error) {
 	var f lifecycleFile
-	if err := strictDecode(lifecycleYAML, &f); err != nil {
+	if err := strictyaml.Decode(lifecycleYAML, &f); err != nil {
 		return nil, fmt.Errorf("mds2 lifecycle: %w", err)
 	}
 	if f.Schema != LifecycleSchema {
