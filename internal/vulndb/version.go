@@ -95,6 +95,11 @@ func ParseVersion(s string) (Version, error) {
 		rest = rest[1:]
 	default:
 		sep = 0
+		// The canonical form inserts a separator; keep it within the
+		// length that parses back.
+		if len(s)+1 > maxVersionLen {
+			return Version{}, fmt.Errorf("%w: %q is too long", ErrBadVersion, truncate(orig, maxVersionLen))
+		}
 	}
 	if rest == "" {
 		return Version{}, fmt.Errorf("%w: %q ends with a separator", ErrBadVersion, truncate(orig, maxVersionLen))
