@@ -4,6 +4,8 @@
 set -euo pipefail
 FUZZTIME=${FUZZTIME:-10s}
 status=0
+passed=0
+failed=0
 for pkg in $(go list ./...); do
 	targets=$(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true)
 	for t in $targets; do
@@ -11,7 +13,11 @@ for pkg in $(go list ./...); do
 		if ! go test -run '^$' -fuzz "^${t}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/pacsguard-fuzz.log 2>&1; then
 			cat /tmp/pacsguard-fuzz.log
 			status=1
+			failed=$((failed + 1))
+		else
+			passed=$((passed + 1))
 		fi
 	done
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
