@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/pacsguard/pacsguard/internal/dicom"
 )
 
@@ -37,20 +35,7 @@ func runDumpCLI(t *testing.T, args ...string) (code int, stdout, stderr string) 
 
 func dumpGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "dump", name)
-	if *updateDump {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Dump -update-dump)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
+	checkGolden(t, *updateDump, "dump", name, got, "go test ./internal/cli -run Dump -update-dump")
 }
 
 func TestDumpListing(t *testing.T) {

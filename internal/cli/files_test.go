@@ -65,20 +65,7 @@ func variantTree(t *testing.T) string {
 
 func filesGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "files", name)
-	if *updateFiles {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Files -update-files)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
+	checkGolden(t, *updateFiles, "files", name, got, "go test ./internal/cli -run Files -update-files")
 }
 
 // goldenTree holds the small generated variants, written once by

@@ -29,19 +29,7 @@ func vulndbEnv() (*Env, *bytes.Buffer, *bytes.Buffer) {
 
 func vulndbGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "vulndb", name)
-	if *updateVulndb {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run Vulndb -update-vulndb to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test -run Vulndb -update-vulndb and review the diff.\ngot:\n%s", path, got)
-	}
+	checkGolden(t, *updateVulndb, "vulndb", name, string(got), "go test ./internal/cli -run Vulndb -update-vulndb")
 }
 
 func embeddedCount(t *testing.T) int {
