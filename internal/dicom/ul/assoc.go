@@ -198,17 +198,18 @@ const smallReadBuffer = 4 << 10
 
 // growReader replaces the small read buffer by one that holds a whole
 // P-DATA-TF of our maximum (up to 1 MiB), so that data PDUs are decoded in
-// place and several arrive per read system call. Bytes already buffered
-// are carried over.
+// place and several arrive per read system call, and switches to the
+// data-phase reader (newDataReader). Bytes already buffered are carried
+// over.
 func (a *Association) growReader() {
 	size := int(min(max(uint64(a.cfg.MaxPDU)+pdu.HeaderLen, 64<<10), 1<<20+pdu.HeaderLen))
 	if a.br.Size() >= size {
 		return
 	}
-	var r io.Reader = a.conn
+	r := newDataReader(a.conn)
 	if n := a.br.Buffered(); n > 0 {
 		b, _ := a.br.Peek(n)
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), a.conn)
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), r)
 	}
 	a.br = bufio.NewReaderSize(r, size)
 }
