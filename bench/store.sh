@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 
 N=${N:-120}            # files
 SIZE=${SIZE:-1792000}  # pixel bytes per file (120 x ~1.8 MB = ~215 MB)
-RUNS=${RUNS:-3}
-ASSOCS=${ASSOCS:-500}
+RUNS=${RUNS:-5}
+ASSOCS=${ASSOCS:-2000}
 ECHOS=${ECHOS:-100}
 
 for b in storescp storescu echoscu go bc awk /usr/bin/python3; do
