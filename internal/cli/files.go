@@ -75,7 +75,9 @@ Symbolic links are not followed (except a PATH itself) unless --follow-symlinks.
 Files are read in parallel (--workers, default the number of CPUs); only headers
 and samples are read, so memory stays small whatever the file sizes. A progress
 line is shown on stderr when it is a terminal. Reports never include patient
-data.
+data: archives often name folders or files after patients, so a path component
+with a "^" or containing the file's own patient name or ID shows as [redacted]
+(--show-phi shows it; the quarantine manifest keeps real paths to restore).
 
 Nothing is changed unless asked: --sanitize DIR writes cleaned copies of flagged
 files under DIR (preamble zeroed, payload elements and trailing data left out,
@@ -97,6 +99,7 @@ type filesScanOptions struct {
 	quarantineSeverity   string
 	db                   string
 	noDB, verbose        bool
+	showPHI              bool
 }
 
 func newFilesScanCmd(env *Env) *cobra.Command {
@@ -122,6 +125,7 @@ func newFilesScanCmd(env *Env) *cobra.Command {
 	f.StringVar(&o.db, "db", "", "database file (default $PACSGUARD_DB or ~/.local/share/pacsguard/pacsguard.db)")
 	f.BoolVar(&o.noDB, "no-db", false, "do not record the findings")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "table: show evidence and remediation under each finding")
+	f.BoolVar(&o.showPHI, "show-phi", false, "show path components that name a patient (hidden as [redacted] by default)")
 	return cmd
 }
 
@@ -134,6 +138,9 @@ type filesSummary struct {
 	SymlinksSkipped int64          `json:"symlinks_skipped"`
 	FlaggedFiles    int64          `json:"flagged_files"`
 	Findings        map[string]int `json:"findings"`
+	// RedactedPaths counts flagged files whose path named a patient and
+	// was redacted (--show-phi shows them).
+	RedactedPaths int64 `json:"redacted_paths,omitempty"`
 }
 
 type filesScanDoc struct {
@@ -221,6 +228,9 @@ func runFilesScan(ctx context.Context, env *Env, o filesScanOptions, paths []str
 			doc.Summary.Unreadable++
 			f := cat.Finding("files.unreadable", inventory.Evidence{Probe: filescan.Probe, Observed: "could not be read: " + readErrText(it.Err), Artifact: it.Path})
 			f.Path = it.Path
+			if !o.showPHI && filescan.RedactFinding(&f, it.Root, nil) {
+				doc.Summary.RedactedPaths++
+			}
 			doc.Findings = append(doc.Findings, f)
 			return
 		}
@@ -238,6 +248,15 @@ func runFilesScan(ctx context.Context, env *Env, o filesScanOptions, paths []str
 				it.Findings[i].Evidence[j].At = now
 			}
 		}
+		// Reports name files by path, and archives often name folders
+		// after patients: hide those components unless asked.
+		redact := func(p string) string { return p }
+		if !o.showPHI {
+			if it.Redact(it.Root) > 0 {
+				doc.Summary.RedactedPaths++
+			}
+			redact = it.PathRedactor(it.Root)
+		}
 		doc.Findings = append(doc.Findings, it.Findings...)
 		if actionErr != nil {
 			return
@@ -248,6 +267,7 @@ func runFilesScan(ctx context.Context, env *Env, o filesScanOptions, paths []str
 				actionErr = fmt.Errorf("--sanitize: %w", err)
 				return
 			}
+			rec.Source, rec.Copy = redact(rec.Source), redact(rec.Copy)
 			doc.Sanitized = append(doc.Sanitized, rec)
 		}
 		if q != nil && worst(it.Findings) >= qsev {
@@ -256,6 +276,9 @@ func runFilesScan(ctx context.Context, env *Env, o filesScanOptions, paths []str
 				actionErr = fmt.Errorf("--quarantine: %w", err)
 				return
 			}
+			// The manifest in the quarantine directory keeps the real
+			// paths, to restore from; the report does not need them.
+			e.Original, e.Stored = redact(e.Original), redact(e.Stored)
 			doc.Quarantined = append(doc.Quarantined, e)
 		}
 	})
@@ -293,6 +316,9 @@ func runFilesScan(ctx context.Context, env *Env, o filesScanOptions, paths []str
 		}
 	}
 	fmt.Fprintf(env.Stderr, "pacsguard: files: %d files (%d DICOM), %d flagged; %s\n", doc.Summary.Files, doc.Summary.DICOM, doc.Summary.FlaggedFiles, outreport.SeveritySummary(doc.Findings))
+	if doc.Summary.RedactedPaths > 0 {
+		fmt.Fprintf(env.Stderr, "pacsguard: files: %d flagged paths name a patient and show [redacted]; --show-phi shows them\n", doc.Summary.RedactedPaths)
+	}
 	if len(doc.Findings) > 0 {
 		return ErrFindings
 	}
@@ -570,6 +596,7 @@ type filesVerifyOptions struct {
 	workers        int
 	threshold      float64
 	verbose        bool
+	showPHI        bool
 }
 
 func newFilesVerifyCmd(env *Env) *cobra.Command {
@@ -591,6 +618,7 @@ func newFilesVerifyCmd(env *Env) *cobra.Command {
 	f.IntVar(&o.workers, "workers", 0, "files hashed in parallel (default: number of CPUs)")
 	f.Float64Var(&o.threshold, "alarm-threshold", 20, "percentage of baselined files changed in one run that raises the ransomware alarm")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "table: show evidence and remediation under each finding")
+	f.BoolVar(&o.showPHI, "show-phi", false, "show path components that name a patient (those with a ^, hidden as [redacted] by default)")
 	return cmd
 }
 
@@ -642,6 +670,7 @@ func runFilesVerify(ctx context.Context, env *Env, o filesVerifyOptions, paths [
 	}
 	defer discard()
 	doc := filesVerifyDoc{Schema: FilesSchema, Command: "verify", Tool: toolInfo{"pacsguard", version()}, Started: env.Now()}
+	redacted := 0
 	for _, dir := range dirs {
 		bl, err := st.FileBaselineFor(ctx, dir)
 		if errors.Is(err, store.ErrNoBaseline) {
@@ -668,6 +697,14 @@ func runFilesVerify(ctx context.Context, env *Env, o filesVerifyOptions, paths [
 		if err != nil {
 			return err
 		}
+		if !o.showPHI {
+			// No header is read here, so only "^" (person name) folders.
+			for i := range findings {
+				if filescan.RedactFinding(&findings[i], dir, nil) {
+					redacted++
+				}
+			}
+		}
 		doc.Findings = append(doc.Findings, findings...)
 		doc.Dirs = append(doc.Dirs, verifiedDir{Dir: dir, BaselineRoot: bl.Root, BaselineRecorded: bl.Recorded, Summary: sum})
 		fmt.Fprintf(env.Stderr, "pacsguard: files verify %s: %d baselined, %d unchanged, %d modified, %d missing, %d renamed, %d new; %.0f%% changed%s\n",
@@ -683,6 +720,9 @@ func runFilesVerify(ctx context.Context, env *Env, o filesVerifyOptions, paths [
 	}
 	if err := commit(); err != nil {
 		return err
+	}
+	if redacted > 0 {
+		fmt.Fprintf(env.Stderr, "pacsguard: files verify: %d findings name a patient in their path and show [redacted]; --show-phi shows them\n", redacted)
 	}
 	run := inventory.Run{Kind: "verify", Mode: "baseline", Started: doc.Started, Finished: doc.Finished, Targets: dirs}
 	if _, err := st.SaveRun(ctx, run, nil, doc.Findings); err != nil {

@@ -328,3 +328,55 @@ func TestFilesScanRecordsTheRun(t *testing.T) {
 		t.Errorf("run %+v with %d findings, want a scan run with 2", run, len(findings))
 	}
 }
+
+// Archive folders are often named after patients: reports hide them unless
+// --show-phi, and the database records what the report shows.
+func TestFilesScanRedactsPatientPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"DOE^JOHN", "2020_Synthetic_Test", "plain"} {
+		os.MkdirAll(filepath.Join(dir, sub), 0o755)
+		os.WriteFile(filepath.Join(dir, sub, "img.dcm"), ft.PEDICOM(false), 0o644)
+	}
+	db := filepath.Join(t.TempDir(), "p.db")
+	for _, format := range []string{"table", "json", "csv", "sarif"} {
+		code, out, errOut := runFiles(t, db, "files", "scan", "--format", format, dir)
+		if code != ExitFindings {
+			t.Fatalf("%s: exit %d, stderr %q", format, code, errOut)
+		}
+		for _, leak := range []string{"DOE", "Synthetic", "2020_"} {
+			if strings.Contains(out, leak) {
+				t.Errorf("%s report shows %q:\n%s", format, leak, out)
+			}
+		}
+		if !strings.Contains(out, "[redacted]") || !strings.Contains(out, filepath.Join("plain", "img.dcm")) {
+			t.Errorf("%s report: want [redacted] and the plain path:\n%s", format, out)
+		}
+		if !strings.Contains(errOut, "2 flagged paths name a patient") || !strings.Contains(errOut, "--show-phi") {
+			t.Errorf("%s: stderr %q does not say what was hidden", format, errOut)
+		}
+	}
+	code, out, _ := runFiles(t, db, "files", "scan", "--show-phi", "--format", "csv", dir)
+	if code != ExitFindings || !strings.Contains(out, "DOE^JOHN") || !strings.Contains(out, "2020_Synthetic_Test") || strings.Contains(out, "[redacted]") {
+		t.Errorf("--show-phi: exit %d\n%s", code, out)
+	}
+}
+
+func TestFilesVerifyRedactsPatientFolders(t *testing.T) {
+	root, _ := filepath.EvalSymlinks(t.TempDir())
+	db := filepath.Join(t.TempDir(), "p.db")
+	pat := filepath.Join(root, "ROE^JANE")
+	os.MkdirAll(pat, 0o755)
+	os.WriteFile(filepath.Join(pat, "IM1.dcm"), ft.CleanFile(), 0o644)
+	if code, _, errOut := runFiles(t, db, "files", "baseline", root); code != ExitOK {
+		t.Fatalf("baseline: exit %d, %s", code, errOut)
+	}
+	os.WriteFile(filepath.Join(pat, "IM1.dcm"), ft.RandomBytes(1, 4096), 0o644)
+	code, out, errOut := runFiles(t, db, "files", "verify", "--format", "json", root)
+	if code != ExitFindings || strings.Contains(out, "ROE") || !strings.Contains(out, "[redacted]") || !strings.Contains(errOut, "--show-phi") {
+		t.Errorf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runFiles(t, db, "files", "verify", "--show-phi", "--format", "json", root)
+	if code != ExitFindings || !strings.Contains(out, "ROE^JANE") {
+		t.Errorf("verify --show-phi: exit %d\n%s", code, out)
+	}
+}

@@ -72,6 +72,9 @@ type Result struct {
 	Err error
 	// Plan says how to make a clean copy; nil when nothing needs cleaning.
 	Plan *CleanPlan
+	// ids are the file's patient name parts and ID, normalised, kept only
+	// to redact paths (Redact); never reported.
+	ids []string
 }
 
 // CleanPlan is what a sanitized copy leaves out. Byte ranges are removed
@@ -190,6 +193,7 @@ func (s *Scanner) scan(r io.ReaderAt, res *Result) {
 		return
 	}
 	res.DICOM = true
+	res.ids = patientIdentifiers(f.DataSet)
 	fs.f = f
 	fs.preamble()
 	fs.elements(f.DataSet, 0)
