@@ -18,12 +18,20 @@ import (
 // The poll is bounded, so an idle association still parks at once.
 const dataSpin = 20 * time.Microsecond
 
+// spinBackoff is how many waits park at once after two polls in a row
+// found nothing: on a slow link (segments 100 µs or more apart) polling
+// would burn CPU for nothing, so it is tried only every few waits there.
+// A single miss (the sender paused between two messages) costs nothing.
+const spinBackoff = 4
+
 // spinReader reads a TCP connection directly, polling up to spin after
 // EAGAIN before it waits through the netpoller, which also keeps the
 // connection's deadlines in force.
 type spinReader struct {
-	rc   syscall.RawConn
-	spin time.Duration
+	rc    syscall.RawConn
+	spin  time.Duration
+	skip  int // waits left to park without polling (spinBackoff)
+	fails int // polls in a row that found nothing
 }
 
 // newDataReader returns the reader for the data phase: a spinReader when
@@ -55,11 +63,21 @@ func (r *spinReader) Read(p []byte) (int, error) {
 				continue
 			case syscall.EAGAIN:
 			default:
+				if !first {
+					r.fails = 0 // the poll paid off
+				}
 				return true
 			}
 			if first {
+				if r.skip > 0 {
+					r.skip--
+					return false
+				}
 				start = time.Now()
 			} else if time.Since(start) > r.spin {
+				if r.fails++; r.fails >= 2 {
+					r.skip = spinBackoff
+				}
 				return false // park until readable (or the deadline)
 			}
 		}

@@ -64,3 +64,27 @@ func TestDataReaderFallsBack(t *testing.T) {
 		t.Fatalf("a pipe should be read directly, got %T", r)
 	}
 }
+
+// On a slow link polls keep missing: after two misses in a row the reader
+// parks at once for the next few waits instead of burning CPU.
+func TestDataReaderBacksOffOnSlowLinks(t *testing.T) {
+	client, server := tcpPair(t)
+	defer client.Close()
+	defer server.Close()
+	r := newDataReader(server).(*spinReader)
+	go func() {
+		for range 3 {
+			time.Sleep(5 * time.Millisecond)
+			client.Write([]byte("x"))
+		}
+	}()
+	buf := make([]byte, 8)
+	for range 3 {
+		if _, err := r.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.fails < 2 || r.skip == 0 {
+		t.Errorf("after three slow reads: fails %d, skip %d; want a back-off", r.fails, r.skip)
+	}
+}
