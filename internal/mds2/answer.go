@@ -88,7 +88,11 @@ func NormalizeAnswer(s string) (v Value, note string, ok bool) {
 	if !found {
 		return "", "", false
 	}
-	prefixEnd := len(rest) - len(strings.TrimLeft(rest, separators))
+	// Any white space counts as a separator here (TrimSpace above and
+	// below removes all of it, not just the separators' " \t\r\n").
+	prefixEnd := len(rest) - len(strings.TrimLeftFunc(rest, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(separators, r)
+	}))
 	prefix, body := rest[:prefixEnd], strings.TrimSpace(rest[prefixEnd:])
 	// "No default accounts" or "No remote access" is a sentence about the
 	// device, not the answer No to the question: without punctuation after
