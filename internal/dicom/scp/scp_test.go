@@ -27,6 +27,7 @@ import (
 	"github.com/pacsguard/pacsguard/internal/dicom/scu"
 	"github.com/pacsguard/pacsguard/internal/dicom/testpeer"
 	"github.com/pacsguard/pacsguard/internal/dicom/ul"
+	"github.com/pacsguard/pacsguard/internal/testsupport/loopback"
 )
 
 // serve runs a server on a free loopback port until the test ends.
@@ -291,18 +292,6 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
-func settleGoroutines(t *testing.T, before int) {
-	t.Helper()
-	for i := 0; i < 200; i++ {
-		if runtime.NumGoroutine() <= before {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<16)
-	t.Errorf("goroutines: %d, before %d\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-}
-
 func TestHostilePeers(t *testing.T) {
 	addr := serve(t, scp.Config{Policy: scp.Policy{Unknown: scp.AllServices}, Store: scp.Discard{},
 		UL: ul.Config{ARTIM: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond}, Caps: dimse.Caps{MaxData: 1 << 20}})
@@ -355,7 +344,7 @@ func TestHostilePeers(t *testing.T) {
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("server took %s to close", d)
 			}
-			settleGoroutines(t, before)
+			loopback.Settle(t, before)
 		})
 	}
 	// The server still serves.
@@ -651,7 +640,7 @@ func TestConcurrentAssociations(t *testing.T) {
 	if got := archive.Len(); got != 16 {
 		t.Errorf("archive holds %d, want 16", got)
 	}
-	settleGoroutines(t, before)
+	loopback.Settle(t, before)
 }
 
 // TestRejectedPeerHoldingSocket: after an RJ the server waits at most ARTIM
@@ -680,7 +669,7 @@ func TestRejectedPeerHoldingSocket(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("server held the rejected connection for %s", d)
 	}
-	settleGoroutines(t, before)
+	loopback.Settle(t, before)
 }
 
 func TestDirStoreStreaming(t *testing.T) {

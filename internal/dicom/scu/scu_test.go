@@ -11,6 +11,7 @@ import (
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 	"github.com/pacsguard/pacsguard/internal/dicom/scp"
 	"github.com/pacsguard/pacsguard/internal/dicom/scu"
+	"github.com/pacsguard/pacsguard/internal/testsupport/loopback"
 )
 
 // recordingDialer is an injected dialer that records what it was asked.
@@ -28,43 +29,11 @@ func (r *recordingDialer) DialContext(ctx context.Context, network, addr string)
 // and then holds the connection open until the client closes it.
 func fakeServer(t *testing.T, reply []byte) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				buf := make([]byte, 64<<10)
-				c.Read(buf)
-				c.Write(reply)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-func settle(t *testing.T, before int) {
-	t.Helper()
-	for i := 0; i < 200; i++ {
-		if runtime.NumGoroutine() <= before {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Errorf("goroutines: %d, before %d", runtime.NumGoroutine(), before)
+	return loopback.Serve(t, 5*time.Second, func(c net.Conn) {
+		c.Read(make([]byte, 64<<10))
+		c.Write(reply)
+		loopback.Drain(c)
+	})
 }
 
 func TestAssociateNotDICOM(t *testing.T) {
@@ -81,7 +50,7 @@ func TestAssociateNotDICOM(t *testing.T) {
 	if len(d.addrs) != 1 || d.addrs[0] != addr {
 		t.Errorf("dialer asked for %v", d.addrs)
 	}
-	settle(t, before)
+	loopback.Settle(t, before)
 }
 
 func TestAssociateSilentPeerTimesOut(t *testing.T) {
@@ -108,7 +77,7 @@ func TestAssociateSilentPeerTimesOut(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, scu.ErrTimeout) {
 		t.Errorf("err = %v, want a timeout", err)
 	}
-	settle(t, before)
+	loopback.Settle(t, before)
 }
 
 func TestAssociateNoAcceptableContext(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
+	"github.com/pacsguard/pacsguard/internal/testsupport/loopback"
 )
 
 func TestTableMatchesStandard(t *testing.T) {
@@ -83,19 +84,6 @@ func testRQ() *pdu.AssociateRQ {
 func acceptAll(rq *pdu.AssociateRQ) (*pdu.AssociateAC, *pdu.AssociateRJ) {
 	return &pdu.AssociateAC{ProtocolVersion: 1, CalledAE: rq.CalledAE, CallingAE: rq.CallingAE, ApplicationContext: rq.ApplicationContext,
 		PresentationContexts: []pdu.PresentationContextResult{{ID: 1, TransferSyntax: "1.2.840.10008.1.2"}}}, nil
-}
-
-// goroutines waits briefly for the goroutine count to settle back to n.
-func checkGoroutines(t *testing.T, before int) {
-	t.Helper()
-	for i := 0; i < 100; i++ {
-		if runtime.NumGoroutine() <= before {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<16)
-	t.Errorf("goroutines: %d, before %d\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 }
 
 func pair(t *testing.T, scuCfg, scpCfg Config) (*Association, *Association) {
@@ -178,7 +166,7 @@ done:
 	}
 	req.Close()
 	acc.Close()
-	checkGoroutines(t, before)
+	loopback.Settle(t, before)
 }
 
 func TestReleaseCollision(t *testing.T) {
@@ -196,7 +184,7 @@ func TestReleaseCollision(t *testing.T) {
 	}
 	req.Close()
 	acc.Close()
-	checkGoroutines(t, before)
+	loopback.Settle(t, before)
 }
 
 func TestPeerAbort(t *testing.T) {
@@ -218,37 +206,15 @@ func TestPeerAbort(t *testing.T) {
 // script's bytes, then keeps reading until the peer closes.
 func scriptedServer(t *testing.T, reply []byte, closeAfter bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				if _, _, err := pdu.ReadFrame(c, pdu.FrameLimits{}, nil); err != nil {
-					return
-				}
-				c.Write(reply)
-				if closeAfter {
-					return
-				}
-				buf := make([]byte, 1024)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
+	return loopback.Serve(t, 5*time.Second, func(c net.Conn) {
+		if _, _, err := pdu.ReadFrame(c, pdu.FrameLimits{}, nil); err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		c.Write(reply)
+		if !closeAfter {
+			loopback.Drain(c)
+		}
+	})
 }
 
 func TestRequestAnswers(t *testing.T) {
@@ -294,7 +260,7 @@ func TestRequestAnswers(t *testing.T) {
 			if tt.name == "http" && (!errors.As(err, &nd) || string(nd.Prefix) != "HTTP/1.1 400 Bad") {
 				t.Errorf("NotDICOM prefix = %q", nd.Prefix)
 			}
-			checkGoroutines(t, before+2) // listener goroutines live until cleanup
+			loopback.Settle(t, before+2) // listener goroutines live until cleanup
 		})
 	}
 }
@@ -329,7 +295,7 @@ func TestAcceptHostile(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			checkGoroutines(t, before)
+			loopback.Settle(t, before)
 		})
 	}
 }
@@ -362,7 +328,7 @@ func TestHostileDataPDU(t *testing.T) {
 			}
 			req.Close()
 			acc.Close()
-			checkGoroutines(t, before)
+			loopback.Settle(t, before)
 		})
 	}
 }
@@ -380,7 +346,7 @@ func TestCancelledRead(t *testing.T) {
 	}
 	req.Close()
 	acc.Close()
-	checkGoroutines(t, before)
+	loopback.Settle(t, before)
 }
 
 func mustEncode(p pdu.PDU) []byte {
@@ -467,5 +433,5 @@ func TestAcceptBoundToContext(t *testing.T) {
 	}
 	req.Close()
 	acc.Close()
-	checkGoroutines(t, before)
+	loopback.Settle(t, before)
 }

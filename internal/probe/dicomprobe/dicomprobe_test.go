@@ -17,6 +17,7 @@ import (
 	"github.com/pacsguard/pacsguard/internal/dicom"
 	"github.com/pacsguard/pacsguard/internal/dicom/pdu"
 	"github.com/pacsguard/pacsguard/internal/dicom/scp"
+	"github.com/pacsguard/pacsguard/internal/testsupport/loopback"
 )
 
 // startSCP serves the project's SCP on loopback with the policy and an
@@ -162,42 +163,26 @@ func (h *countingHandler) Retrieve(context.Context, *scp.Request, string, *dicom
 // scripted runs a raw server that answers each connection with fn.
 func scripted(t *testing.T, fn func(c net.Conn, rq *pdu.AssociateRQ)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				hdr := make([]byte, 6)
-				if _, err := io.ReadFull(c, hdr); err != nil {
-					return
-				}
-				n := int(hdr[2])<<24 | int(hdr[3])<<16 | int(hdr[4])<<8 | int(hdr[5])
-				if n > 1<<20 {
-					return
-				}
-				body := make([]byte, n)
-				if _, err := io.ReadFull(c, body); err != nil {
-					return
-				}
-				p, err := pdu.Decode(append(hdr, body...))
-				if err != nil {
-					return
-				}
-				rq, _ := p.(*pdu.AssociateRQ)
-				fn(c, rq)
-			}()
+	return loopback.Serve(t, 5*time.Second, func(c net.Conn) {
+		hdr := make([]byte, 6)
+		if _, err := io.ReadFull(c, hdr); err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		n := int(hdr[2])<<24 | int(hdr[3])<<16 | int(hdr[4])<<8 | int(hdr[5])
+		if n > 1<<20 {
+			return
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(c, body); err != nil {
+			return
+		}
+		p, err := pdu.Decode(append(hdr, body...))
+		if err != nil {
+			return
+		}
+		rq, _ := p.(*pdu.AssociateRQ)
+		fn(c, rq)
+	})
 }
 
 func writePDU(c net.Conn, p pdu.PDU) {

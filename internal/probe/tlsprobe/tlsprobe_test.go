@@ -14,6 +14,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/pacsguard/pacsguard/internal/testsupport/loopback"
 )
 
 func selfSigned(t *testing.T, notAfter time.Time, useRSA bool) tls.Certificate {
@@ -44,21 +46,7 @@ func serve(t *testing.T, cfg *tls.Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(3 * time.Second))
-				c.Read(make([]byte, 1))
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return loopback.ServeListener(t, ln, 3*time.Second, func(c net.Conn) { c.Read(make([]byte, 1)) })
 }
 
 func TestModernServerWithClientCertRequired(t *testing.T) {
