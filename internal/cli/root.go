@@ -43,6 +43,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newVersionCmd(env),
 		newDumpCmd(env),
 		newScanCmd(env),
+		newInventoryCmd(env),
 		newDemoCmd(env),
 		newLabCmd(env),
 		newFilesCmd(env),
