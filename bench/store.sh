@@ -92,6 +92,8 @@ printf '  %-40s %8.1f MB/s  (%.3f s)\n' "storescu -> pacsguard SCP" "$(mbps "$t_
 printf '  %-40s %8.1f MB/s  (%.3f s)\n' "pacsguard SCU -> storescp" "$(mbps "$t_pd")" "$t_pd"
 echo "  ratio pacsguard SCP receiving / storescp:  $(ratio "$t_dd" "$t_dp")x"
 echo "  ratio pacsguard SCU sending / storescu:    $(ratio "$t_dd" "$t_pd")x"
+verdict() { if [ "$(echo "$1 >= 1.0" | bc -l)" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
+echo "  target >= 1.0x: receiving $(verdict "$(ratio "$t_dd" "$t_dp")"), sending $(verdict "$(ratio "$t_dd" "$t_pd")")"
 
 rate() { echo "scale=1; $1 / $2" | bc -l; }
 echo_loop() { for _ in $(seq "$ECHOS"); do TCP_NODELAY=1 echoscu -aec SINK 127.0.0.1 "$P_DCMTK" || return 1; done; }
