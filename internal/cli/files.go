@@ -473,6 +473,7 @@ type filesBaselineOptions struct {
 	db      string
 	follow  bool
 	workers int
+	showPHI bool
 }
 
 func newFilesBaselineCmd(env *Env) *cobra.Command {
@@ -489,6 +490,7 @@ func newFilesBaselineCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&o.db, "db", "", "database file (default $PACSGUARD_DB or ~/.local/share/pacsguard/pacsguard.db)")
 	cmd.Flags().BoolVar(&o.follow, "follow-symlinks", false, "follow symbolic links, also out of the given directories")
 	cmd.Flags().IntVar(&o.workers, "workers", 0, "files hashed in parallel (default: number of CPUs)")
+	cmd.Flags().BoolVar(&o.showPHI, "show-phi", false, "name unreadable files in full (components with a ^ are hidden as [redacted] by default)")
 	return cmd
 }
 
@@ -541,7 +543,11 @@ func runFilesBaseline(ctx context.Context, env *Env, o filesBaselineOptions, pat
 			bar.Add(1)
 			if err != nil {
 				unread++
-				fmt.Fprintf(env.Stderr, "pacsguard: files baseline: %s: %s\n", filepath.Join(dir, fp.Path), readErrText(err))
+				p := filepath.Join(dir, fp.Path)
+				if !o.showPHI {
+					p = filescan.RedactPath(dir, p, nil)
+				}
+				fmt.Fprintf(env.Stderr, "pacsguard: files baseline: %s: %s\n", p, readErrText(err))
 				return
 			}
 			if addErr == nil {
