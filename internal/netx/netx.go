@@ -281,6 +281,38 @@ func (d *Dialer) Resolve(ctx context.Context, host string) ([]netip.Addr, error)
 // global slot and the rate limiter allow. The returned connection frees its
 // slots on Close.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return d.dial(ctx, network, addr, netip.Addr{})
+}
+
+// From returns a dialer that connects from the local address src (another
+// address of this machine) under the same policy, per-host slot, global
+// slot and rate limit as d: a scan asks whether a node ties AE titles to
+// host addresses by calling again from src.
+func (d *Dialer) From(src netip.Addr) ContextDialer { return sourceDialer{d, src} }
+
+type sourceDialer struct {
+	d   *Dialer
+	src netip.Addr
+}
+
+func (s sourceDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return s.d.dial(ctx, network, addr, s.src)
+}
+
+// ErrSourceUnsupported: a local source address needs the default base dialer.
+var ErrSourceUnsupported = errors.New("a source address needs the default dialer")
+
+func (d *Dialer) dial(ctx context.Context, network, addr string, src netip.Addr) (net.Conn, error) {
+	base := d.cfg.Base
+	if src.IsValid() {
+		nd, ok := base.(*net.Dialer)
+		if !ok {
+			return nil, ErrSourceUnsupported
+		}
+		c := *nd
+		c.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+		base = &c
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -307,7 +339,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	}
 	dctx, cancel := context.WithTimeout(ctx, d.cfg.DialTimeout)
 	defer cancel()
-	conn, err := d.cfg.Base.DialContext(dctx, network, target)
+	conn, err := base.DialContext(dctx, network, target)
 	if err != nil {
 		release()
 		return nil, err

@@ -283,3 +283,55 @@ func TestCancelledWhileWaitingForHost(t *testing.T) {
 		t.Fatalf("second dial to a busy host = %v, want deadline exceeded", err)
 	}
 }
+
+// From dials from another local address, under the same per-host slot.
+func TestFromSourceAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	remotes := make(chan string, 2)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			remotes <- c.RemoteAddr().(*net.TCPAddr).IP.String()
+			c.Close()
+		}
+	}()
+	d := New(Config{Rate: -1})
+	ctx := context.Background()
+	c1, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The host's one slot is taken: a dial from the other source waits.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := d.From(netip.MustParseAddr("127.0.0.2")).DialContext(short, "tcp", ln.Addr().String()); err == nil {
+		t.Fatal("a second connection to the host was opened while the first was open")
+	}
+	c1.Close()
+	c2, err := d.From(netip.MustParseAddr("127.0.0.2")).DialContext(ctx, "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.Close()
+	if a, b := <-remotes, <-remotes; a != "127.0.0.1" || b != "127.0.0.2" {
+		t.Errorf("remote addresses %s, %s; want 127.0.0.1, 127.0.0.2", a, b)
+	}
+	// An injected base dialer cannot be given a source.
+	d2 := New(Config{Base: fakeBase{}})
+	if _, err := d2.From(netip.MustParseAddr("127.0.0.2")).DialContext(ctx, "tcp", ln.Addr().String()); !errors.Is(err, ErrSourceUnsupported) {
+		t.Errorf("injected base: %v, want ErrSourceUnsupported", err)
+	}
+}
+
+type fakeBase struct{}
+
+func (fakeBase) DialContext(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("fake")
+}
