@@ -65,6 +65,11 @@ func runDemo(ctx context.Context, env *Env, output, db string, verbose bool) err
 	// The web nodes' ports are web ports, so they are asked HTTP first.
 	f := scanFlags{dicomPorts: joinPorts(scan.DefaultDICOMPorts()), webPorts: joinPorts(append(scan.DefaultWebPorts(), webPorts...)), concurrency: 16,
 		rate: 2000, timeout: 3 * time.Second, intrusive: "store", format: "table", noDB: db == "", db: db}
+	// Where all of 127.0.0.0/8 is local (Linux), call from a second address
+	// too, to show whether nodes tie calling AE titles to host addresses.
+	if _, err := localAddress("127.0.0.2"); err == nil {
+		f.altSource = "127.0.0.2"
+	}
 	setup, err := prepareScan(env, f, targets)
 	if err != nil {
 		return err

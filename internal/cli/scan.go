@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -63,6 +65,7 @@ type scanFlags struct {
 	noDB, diff           bool
 	noAdvisories         bool
 	noBuiltinAETs        bool
+	altSource            string
 }
 
 func newScanCmd(env *Env) *cobra.Command {
@@ -97,6 +100,7 @@ func newScanCmd(env *Env) *cobra.Command {
 	fl.BoolVar(&f.diff, "diff", false, "show what changed since the previous scan in the database")
 	fl.BoolVar(&f.noAdvisories, "no-advisories", false, "do not match services against the advisory database")
 	fl.BoolVar(&f.noBuiltinAETs, "no-builtin-aets", false, "enumerate only the titles of --aet-wordlist, not the built-in list")
+	fl.StringVar(&f.altSource, "alt-source", "", "another address of this host: nodes that accept only known calling AE titles are asked again from it, to test that titles are tied to host addresses")
 	return cmd
 }
 
@@ -178,6 +182,12 @@ func prepareScan(env *Env, f scanFlags, args []string) (*scanSetup, error) {
 		}
 		words = append(words, extra...)
 	}
+	var alt netip.Addr
+	if f.altSource != "" {
+		if alt, err = localAddress(f.altSource); err != nil {
+			return nil, usageErrorf("--alt-source: %v", err)
+		}
+	}
 	targets, err := scan.ParseTargets(args, nil)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
@@ -193,13 +203,29 @@ func prepareScan(env *Env, f scanFlags, args []string) (*scanSetup, error) {
 	d := netx.New(netx.Config{Policy: netx.Policy{Scope: scope, Exclude: excl, AllowPublic: f.allowPublic},
 		Concurrency: f.concurrency, Rate: f.rate, DialTimeout: f.timeout})
 	opts := scan.Options{DICOMPorts: dp, WebPorts: wp, Mode: mode, Wordlist: words, Timeout: f.timeout, Workers: f.concurrency,
-		Now: env.Now, Tool: scan.Tool{Name: "pacsguard", Version: version()}}
+		Now: env.Now, Tool: scan.Tool{Name: "pacsguard", Version: version()}, AltSource: alt}
 	if !f.noAdvisories {
 		if db, err := vulndb.LoadEmbedded(); err == nil {
 			opts.Advisories = db
 		}
 	}
 	return &scanSetup{scanner: &scan.Scanner{Dialer: d, Catalogue: cat, Rules: rules, Options: opts}, targets: targets, format: format, cat: cat}, nil
+}
+
+// localAddress parses s and checks that it is an address of this machine,
+// by binding a TCP socket to it (and closing it at once): nothing is sent.
+func localAddress(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%q is not an IP address", s)
+	}
+	a = a.Unmap()
+	ln, err := net.Listen("tcp", net.JoinHostPort(a.String(), "0"))
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%s is not an address of this machine (add it to an interface first): %v", a, err)
+	}
+	ln.Close()
+	return a, nil
 }
 
 func readWordlist(path string) ([]string, error) {

@@ -37,6 +37,8 @@ func TestScanUsageErrors(t *testing.T) {
 		{"scan", "--format", "xml", "127.0.0.1"},
 		{"scan", "--no-db", "--diff", "127.0.0.1"},
 		{"scan", "10.0.0.0/8"},
+		{"scan", "--alt-source", "nope", "127.0.0.1"},
+		{"scan", "--alt-source", "192.0.2.77", "127.0.0.1"}, // TEST-NET-1: not an address of this machine
 		{"lab", "--config", "/nonexistent/lab.yaml"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

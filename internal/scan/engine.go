@@ -56,6 +56,10 @@ type Options struct {
 	Advisories Advisories
 	// Tool names the producer in the document.
 	Tool Tool
+	// AltSource, when valid, is another address of this host: a node that
+	// accepts only known calling AE titles is asked again from it, to see
+	// whether it ties the titles to host addresses.
+	AltSource netip.Addr
 }
 
 // Tool identifies the producer.
@@ -321,7 +325,11 @@ func (s *Scanner) addr(host string, port int) string {
 }
 
 func (s *Scanner) dicomConfig(o Options) dicomprobe.Config {
-	return dicomprobe.Config{Dialer: s.Dialer, Mode: o.Mode, Wordlist: o.Wordlist, Timeout: o.Timeout}
+	cfg := dicomprobe.Config{Dialer: s.Dialer, Mode: o.Mode, Wordlist: o.Wordlist, Timeout: o.Timeout}
+	if o.AltSource.IsValid() {
+		cfg.AltDialer, cfg.AltSource = s.Dialer.From(o.AltSource), o.AltSource.String()
+	}
+	return cfg
 }
 
 // probeDICOM tries DICOM in clear text (TLS first on the dicom-tls port),
@@ -557,6 +565,17 @@ func (s *Scanner) dicomFindings(o Options, d *Detail, svc *inventory.Service, ob
 			e.Observed += "; " + r.ReasonMisreported
 		}
 		add(d, "dicom.unknown-calling-ae", &sev, "", e)
+	}
+	switch {
+	case r.CallingHostCheck == dicomprobe.CheckNone:
+		with := r.AltSourceAttempt
+		add(d, "dicom.calling-ae-not-host-bound", nil, "", ev("dicom",
+			fmt.Sprintf("random calling titles were rejected, but calling AE %q (called AE %q) was accepted from this host and again from %s (--alt-source)", with.CallingAE, with.CalledAE, o.AltSource),
+			"calling AE "+with.CallingAE+", called AE "+with.CalledAE+", alt source "+o.AltSource.String()))
+	case r.CallingHostCheck == dicomprobe.CheckEnforced:
+		svc.Notes = append(svc.Notes, fmt.Sprintf("calling AE %q was rejected from %s (--alt-source): calling titles are tied to host addresses", r.AltSourceAttempt.CallingAE, o.AltSource))
+	case r.CallingAECheck == dicomprobe.CheckEnforced && !o.AltSource.IsValid():
+		svc.Notes = append(svc.Notes, "only known calling AE titles are accepted; --alt-source ADDR (another address of the scanning host) tests whether they are tied to host addresses")
 	}
 	for _, ae := range r.AETitles {
 		if slices.Contains(dicomprobe.DefaultAETitles(), ae) && !r.AnyCalledAccepted {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -471,5 +473,37 @@ func TestPanicInOneHostIsContained(t *testing.T) {
 	}
 	if len(doc.Errors) != 1 || !strings.Contains(doc.Errors[0], "internal error") {
 		t.Errorf("errors = %q, want one internal error for the host", doc.Errors)
+	}
+}
+
+// With AltSource, a node that accepts only known calling AEs is asked again
+// from the other address: unbound titles are a finding, bound ones a note.
+func TestCallingAEHostBinding(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs 127.0.0.2 as a local address")
+	}
+	l := startLab(t, lab.Config{Schema: lab.Schema, Nodes: []lab.Node{
+		{Name: "unbound", Role: "archive", Kind: "dicom", AE: "QR1", CheckCalledAE: true, Peers: []lab.Peer{{AE: "STORESCU", Allow: []string{"echo"}}}},
+		{Name: "bound", Role: "archive", Kind: "dicom", AE: "QR2", CheckCalledAE: true, Peers: []lab.Peer{{AE: "STORESCU", Hosts: []string{"127.0.0.1"}, Allow: []string{"echo"}}}},
+	}})
+	s := newScanner(t, netx.Policy{}, dicomprobe.Mode{})
+	s.Options.Wordlist = []string{"QR1", "QR2", "STORESCU"}
+	s.Options.AltSource = netip.MustParseAddr("127.0.0.2")
+	doc, err := s.Run(context.Background(), labTargets(t, l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := verdicts(l, doc)
+	if !slices.Contains(got, "unbound dicom.calling-ae-not-host-bound medium") || slices.Contains(got, "bound dicom.calling-ae-not-host-bound medium") {
+		t.Errorf("verdicts: %v", got)
+	}
+	bound, _ := l.Node("bound")
+	for _, sv := range doc.Services {
+		if net.JoinHostPort(sv.Host, strconv.Itoa(sv.Port)) != bound.Addr {
+			continue
+		}
+		if !slices.ContainsFunc(sv.Notes, func(n string) bool { return strings.Contains(n, "tied to host addresses") }) {
+			t.Errorf("bound node notes: %q", sv.Notes)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -55,6 +56,12 @@ type peerScan struct {
 // scanPeer scans one DICOM port (and an HTTP port when given).
 func scanPeer(t *testing.T, mode dicomprobe.Mode, port, httpPort int) (peerScan, *Document) {
 	t.Helper()
+	return scanPeerWith(t, mode, port, httpPort, nil)
+}
+
+// scanPeerWith is scanPeer with a last word on the scanner's options.
+func scanPeerWith(t *testing.T, mode dicomprobe.Mode, port, httpPort int, adjust func(*Options)) (peerScan, *Document) {
+	t.Helper()
 	s := newScanner(t, netx.Policy{}, mode)
 	s.Options.Wordlist = peerWordlist
 	s.Options.Timeout = 5 * time.Second
@@ -62,6 +69,9 @@ func scanPeer(t *testing.T, mode dicomprobe.Mode, port, httpPort int) (peerScan,
 	s.Options.WebPorts = []int{}
 	if httpPort != 0 {
 		s.Options.WebPorts = []int{httpPort}
+	}
+	if adjust != nil {
+		adjust(&s.Options)
 	}
 	doc, err := s.Run(context.Background(), []Target{{Host: "127.0.0.1"}})
 	if err != nil {
@@ -211,7 +221,11 @@ func TestRealPeers(t *testing.T) {
 	})
 
 	t.Run("orthanc hardened: a known pair is not any AE", func(t *testing.T) {
-		ps, doc := scanPeer(t, dicomprobe.Mode{Intrusive: true}, secure.Port, secure.HTTPPort)
+		// STORESCP is registered for 127.0.0.1 with DicomCheckModalityHost:
+		// asked again from 127.0.0.9 (test-peers.md E5), Orthanc refuses.
+		ps, doc := scanPeerWith(t, dicomprobe.Mode{Intrusive: true}, secure.Port, secure.HTTPPort, func(o *Options) {
+			o.AltSource = netip.MustParseAddr("127.0.0.9")
+		})
 		want := []string{"dicom.no-tls@dicom"}
 		if diff := cmp.Diff(want, ps.findings); diff != "" {
 			t.Errorf("findings (-want +got):\n%s", diff)
@@ -225,6 +239,9 @@ func TestRealPeers(t *testing.T) {
 		}
 		if r.AnyCalledAccepted || r.UnknownCallingAccepted || r.CalledAECheck != dicomprobe.CheckEnforced || r.CallingAECheck != dicomprobe.CheckEnforced {
 			t.Errorf("checks: any-called %v unknown-calling %v called %s calling %s", r.AnyCalledAccepted, r.UnknownCallingAccepted, r.CalledAECheck, r.CallingAECheck)
+		}
+		if r.CallingHostCheck != dicomprobe.CheckEnforced || r.AltSourceAttempt == nil || r.AltSourceAttempt.Answer != "rejected" {
+			t.Errorf("host check from 127.0.0.9: %q %+v, want the known pair rejected there", r.CallingHostCheck, r.AltSourceAttempt)
 		}
 		var web inventory.Service
 		for _, s := range doc.Services {

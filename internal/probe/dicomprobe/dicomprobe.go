@@ -115,6 +115,13 @@ type Config struct {
 	Timeout time.Duration
 	// RandomAE returns a fresh random AE title (tests inject one).
 	RandomAE func() string
+	// AltDialer, when set, connects from another address of the scanning
+	// host (AltSource, for the evidence). A node that accepts only known
+	// calling AE titles is asked once more, from there, with the pair it
+	// accepted: accepting it again means the titles are not tied to host
+	// addresses, so anyone who learns one gets in.
+	AltDialer scu.Dialer
+	AltSource string
 }
 
 // Reject is an A-ASSOCIATE-RJ as received.
@@ -199,6 +206,12 @@ type Result struct {
 	// ReasonMisreported: the reject reason named another cause than the
 	// one the variations proved.
 	ReasonMisreported string `json:"reason_misreported,omitempty"`
+	// CallingHostCheck says whether a known calling AE is tied to host
+	// addresses (none: accepted from AltSource too; enforced: rejected
+	// there), decided only with Config.AltDialer; AltSourceAttempt is that
+	// association.
+	CallingHostCheck string   `json:"calling_host_check,omitempty"`
+	AltSourceAttempt *Attempt `json:"alt_source_attempt,omitempty"`
 
 	Echo  *Test  `json:"echo,omitempty"`
 	Tests []Test `json:"tests,omitempty"`
@@ -332,7 +345,48 @@ func (p *prober) run(ctx context.Context) (*Result, error) {
 		return r, nil
 	}
 	p.enumerate(ctx, out.Reject)
+	if r.CallingAECheck == CheckEnforced && r.AcceptedWith != nil && p.cfg.AltDialer != nil {
+		p.hostCheck(ctx)
+	}
 	return r, nil
+}
+
+// hostCheck repeats the accepted (called, calling) pair from the other
+// source address: one more association, released at once.
+func (p *prober) hostCheck(ctx context.Context) {
+	r := p.res
+	with := *r.AcceptedWith
+	r.Attempts++
+	actx, cancel := context.WithTimeout(ctx, 3*p.cfg.Timeout)
+	defer cancel()
+	a, out, err := scu.Associate(actx, scu.Config{
+		Dialer: p.cfg.AltDialer, Addr: p.addr, CalledAE: with.CalledAE, CallingAE: with.CallingAE, Contexts: allProposals(), TLS: p.cfg.TLS,
+		UL: ul.Config{ARTIM: p.cfg.Timeout, ReadTimeout: 2 * p.cfg.Timeout, WriteTimeout: p.cfg.Timeout},
+	})
+	if errors.Is(err, scu.ErrNoAcceptableContext) {
+		a, err = nil, nil
+	}
+	at := attemptOf(with.CalledAE, with.CallingAE, out, err)
+	r.AltSourceAttempt = &at
+	switch {
+	case out != nil && out.Accepted:
+		r.CallingHostCheck = CheckNone
+		if a != nil {
+			p.release(ctx, a)
+		}
+	case out != nil && out.Reject != nil && out.Reject.Result != pdu.RejectTransient:
+		r.CallingHostCheck = CheckEnforced
+	default:
+		if a != nil {
+			a.Abort()
+		}
+		r.CallingHostCheck = CheckUnknown
+		what := "no answer"
+		if err != nil {
+			what = err.Error()
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("the host-address check from %s was inconclusive: %s", p.cfg.AltSource, what))
+	}
 }
 
 // associate opens one association; on reject or abort the SCU has already

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -374,5 +375,48 @@ func TestEnumerationStopsWhenThePeerFallsSilent(t *testing.T) {
 	}
 	if el := time.Since(start); el > 3*time.Second {
 		t.Errorf("took %v", el)
+	}
+}
+
+// A node that accepts only known calling AEs is asked again from another
+// source address: bound to 127.0.0.1, the title is refused from 127.0.0.2;
+// unbound, it is accepted there too.
+func TestCallingAEHostCheck(t *testing.T) {
+	alt := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	for _, tt := range []struct {
+		name  string
+		hosts []string
+		want  string
+	}{
+		{"bound", []string{"127.0.0.1"}, CheckEnforced},
+		{"unbound", nil, CheckNone},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := startSCP(t, scp.Policy{AE: "PACS", Peers: []scp.Peer{{AE: "STORESCU", Hosts: tt.hosts, Allow: scp.Echo | scp.Store}}}, false)
+			cfg := probeCfg(Mode{})
+			cfg.AltDialer, cfg.AltSource = alt, "127.0.0.2"
+			r, err := Probe(context.Background(), cfg, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.CallingAECheck != CheckEnforced || !slices.Contains(r.KnownCallingAEs, "STORESCU") {
+				t.Fatalf("calling check %s with %v; want enforced with STORESCU", r.CallingAECheck, r.KnownCallingAEs)
+			}
+			if r.CallingHostCheck != tt.want || r.AltSourceAttempt == nil || r.AltSourceAttempt.CallingAE != "STORESCU" {
+				t.Errorf("host check %q (%+v), want %q", r.CallingHostCheck, r.AltSourceAttempt, tt.want)
+			}
+		})
+	}
+	// Without an alternative source nothing is decided, and an open node
+	// (any calling AE) is not asked.
+	addr := startSCP(t, scp.Policy{AE: "PACS", Peers: []scp.Peer{{AE: "STORESCU", Allow: scp.Echo}}}, false)
+	if r, _ := Probe(context.Background(), probeCfg(Mode{}), addr); r.CallingHostCheck != "" || r.AltSourceAttempt != nil {
+		t.Errorf("without AltDialer: %q %+v", r.CallingHostCheck, r.AltSourceAttempt)
+	}
+	open := startSCP(t, scp.Policy{AE: "PACS", Unknown: scp.Echo}, false)
+	cfg := probeCfg(Mode{})
+	cfg.AltDialer = alt
+	if r, _ := Probe(context.Background(), cfg, open); r.AltSourceAttempt != nil {
+		t.Errorf("an open node was asked from the other source: %+v", r.AltSourceAttempt)
 	}
 }
