@@ -145,6 +145,14 @@ func TestRealPeers(t *testing.T) {
 			"remote9":  []any{"REMOTE9", "127.0.0.9", 11112},
 		},
 	}})
+	// As hardened, but without DicomCheckModalityHost (its default, false):
+	// known titles are accepted from any address.
+	hostless := testpeer.OrthancForTest(t, testpeer.OrthancOptions{AE: "HOSTLESS", Config: map[string]any{
+		"DicomCheckCalledAet": true, "DicomAlwaysAllowEcho": false, "DicomAlwaysAllowStore": false,
+		"DicomModalities": map[string]any{
+			"storescp": map[string]any{"AET": "STORESCP", "Host": "127.0.0.1", "Port": 11112, "AllowEcho": true, "AllowStore": true, "AllowFind": false, "AllowMove": false, "AllowGet": false},
+		},
+	}})
 	seed(t, def.Addr(), "ORTHANC", "WS1")
 	seed(t, open.Addr(), "OPENPACS", "WS1")
 	seed(t, secure.Addr(), "SECUREPACS", "STORESCP")
@@ -256,6 +264,20 @@ func TestRealPeers(t *testing.T) {
 			t.Errorf("%d associations for the enumeration; reject-reason hints should order the pairs", r.Attempts)
 		}
 		t.Logf("%d associations to find %v with %v", r.Attempts, r.AETitles, r.KnownCallingAEs)
+	})
+
+	t.Run("orthanc without the host check: a known title from any address", func(t *testing.T) {
+		ps, _ := scanPeerWith(t, dicomprobe.Mode{}, hostless.Port, 0, func(o *Options) {
+			o.AltSource = netip.MustParseAddr("127.0.0.9")
+			o.Wordlist = append(slices.Clone(peerWordlist), "HOSTLESS")
+		})
+		want := []string{"dicom.calling-ae-not-host-bound@dicom", "dicom.no-tls@dicom"}
+		if diff := cmp.Diff(want, ps.findings); diff != "" {
+			t.Errorf("findings (-want +got):\n%s", diff)
+		}
+		if r := ps.detail.DICOM; r.AltSourceAttempt == nil || r.AltSourceAttempt.CallingAE != "STORESCP" || r.AltSourceAttempt.Answer != "accepted" {
+			t.Errorf("host check: %+v", r.AltSourceAttempt)
+		}
 	})
 
 	t.Run("dcmqrscp: reason 7 for everything, open and restricted AEs", func(t *testing.T) {
