@@ -281,7 +281,11 @@ func TestRealPeers(t *testing.T) {
 	})
 
 	t.Run("dcmqrscp: reason 7 for everything, open and restricted AEs", func(t *testing.T) {
-		ps, doc := scanPeer(t, dicomprobe.Mode{Intrusive: true}, qr.Port, 0)
+		// PRIVQR's peers are hosts at 127.0.0.1: from 127.0.0.9 it refuses
+		// (test-peers.md E5).
+		ps, doc := scanPeerWith(t, dicomprobe.Mode{Intrusive: true}, qr.Port, 0, func(o *Options) {
+			o.AltSource = netip.MustParseAddr("127.0.0.9")
+		})
 		want := []string{"dicom.no-tls@dicom", "dicom.open-query@dicom", "dicom.open-retrieve@dicom", "dicom.unknown-calling-ae@dicom"}
 		if diff := cmp.Diff(want, ps.findings); diff != "" {
 			t.Errorf("findings (-want +got):\n%s", diff)
@@ -299,6 +303,9 @@ func TestRealPeers(t *testing.T) {
 		}
 		if slices.Contains(ps.findings, "dicom.move-any-destination@dicom") {
 			t.Error("a move that matched nothing moved nothing anywhere")
+		}
+		if r.CallingHostCheck != dicomprobe.CheckEnforced || r.AltSourceAttempt == nil || r.AltSourceAttempt.CalledAE != "PRIVQR" {
+			t.Errorf("host check of the restricted title: %q %+v", r.CallingHostCheck, r.AltSourceAttempt)
 		}
 		t.Logf("%d associations, AE titles %v, known calling %v", r.Attempts, r.AETitles, r.KnownCallingAEs)
 		assertNoPeerPHI(t, doc)

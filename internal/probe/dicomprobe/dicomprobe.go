@@ -307,6 +307,10 @@ type prober struct {
 	res  *Result
 	// unknownCalling is the random calling AE used throughout.
 	unknownCalling string
+	// restricted is a (called, calling) pair accepted where the called
+	// title refuses unknown calling AEs, on a node that also has open
+	// titles (dcmqrscp's PRIVQR beside PUBLICQR).
+	restricted *Attempt
 }
 
 func (p *prober) run(ctx context.Context) (*Result, error) {
@@ -345,17 +349,22 @@ func (p *prober) run(ctx context.Context) (*Result, error) {
 		return r, nil
 	}
 	p.enumerate(ctx, out.Reject)
-	if r.CallingAECheck == CheckEnforced && r.AcceptedWith != nil && p.cfg.AltDialer != nil {
-		p.hostCheck(ctx)
+	if p.cfg.AltDialer != nil {
+		switch {
+		case r.CallingAECheck == CheckEnforced && r.AcceptedWith != nil:
+			p.hostCheck(ctx, *r.AcceptedWith)
+		case p.restricted != nil:
+			p.hostCheck(ctx, *p.restricted)
+		}
 	}
 	return r, nil
 }
 
-// hostCheck repeats the accepted (called, calling) pair from the other
-// source address: one more association, released at once.
-func (p *prober) hostCheck(ctx context.Context) {
+// hostCheck repeats an accepted (called, calling) pair whose calling title
+// is checked from the other source address: one more association,
+// released at once.
+func (p *prober) hostCheck(ctx context.Context, with Attempt) {
 	r := p.res
-	with := *r.AcceptedWith
 	r.Attempts++
 	actx, cancel := context.WithTimeout(ctx, 3*p.cfg.Timeout)
 	defer cancel()
@@ -607,6 +616,9 @@ func (p *prober) enumerate(ctx context.Context, first *pdu.AssociateRJ) {
 			if tryPair(called, calling) {
 				r.AETitles = appendOnce(r.AETitles, called)
 				r.KnownCallingAEs = appendOnce(r.KnownCallingAEs, calling)
+				if p.restricted == nil {
+					p.restricted = &Attempt{CalledAE: called, CallingAE: calling}
+				}
 				break
 			}
 		}
