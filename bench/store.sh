@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 N=${N:-120}            # files
 SIZE=${SIZE:-1792000}  # pixel bytes per file (120 x ~1.8 MB = ~215 MB)
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-7}
 ASSOCS=${ASSOCS:-2000}
 ECHOS=${ECHOS:-100}
 
