@@ -44,8 +44,13 @@ Addresses on --exclude (a file or a comma-separated list of addresses and
 CIDR networks) never receive a packet; with --scope nothing outside it is
 contacted; public addresses need --allow-public.
 
+--alt-source ADDR (another address of this host) asks a node that accepts only
+known calling AE titles once more from that address, to test whether it ties
+the titles to host addresses.
+
 Results are saved in the database (--db, --no-db); --diff shows what appeared,
-disappeared or changed since the previous scan.
+disappeared or changed since the previous scan; 'pacsguard inventory' lists every
+node found so far.
 
 Exit codes: 0 no findings above info, 1 findings, 2 usage, 3 failure, 130 interrupted.`
 
