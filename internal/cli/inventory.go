@@ -21,10 +21,11 @@ import (
 const InventorySchema = "pacsguard.inventory/v1"
 
 const inventoryLong = `Inventory lists every node that 'pacsguard scan' has recorded in the database:
-when it was first and last seen, how many scans saw it, its services and
-product as the last scan that saw it found them, and that scan's findings on
-it by severity. Nodes the newest scan did not see are marked: they may be gone,
-switched off, or outside that scan's targets. Nothing is contacted.
+when it was first and last seen, how many scans saw it, each service and its
+product as the newest scan of that service found them (a later scan of one
+port does not hide the others), and those scans' findings on it by severity.
+Nodes the newest scan did not see are marked: they may be gone, switched off,
+or outside that scan's targets. Nothing is contacted.
 
 Exit codes: 0 listed (also when nothing is recorded yet); 2 usage error;
 3 failure (database, output).`

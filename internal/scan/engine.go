@@ -570,7 +570,7 @@ func (s *Scanner) dicomFindings(o Options, d *Detail, svc *inventory.Service, ob
 	case r.CallingHostCheck == dicomprobe.CheckNone:
 		with := r.AltSourceAttempt
 		add(d, "dicom.calling-ae-not-host-bound", nil, "", ev("dicom",
-			fmt.Sprintf("random calling titles were rejected, but calling AE %q (called AE %q) was accepted from this host and again from %s (--alt-source)", with.CallingAE, with.CalledAE, o.AltSource),
+			fmt.Sprintf("called AE %q refuses unknown calling titles, but the known calling AE %q was accepted from this host and again from %s (--alt-source)", with.CalledAE, with.CallingAE, o.AltSource),
 			"calling AE "+with.CallingAE+", called AE "+with.CalledAE+", alt source "+o.AltSource.String()))
 	case r.CallingHostCheck == dicomprobe.CheckEnforced:
 		svc.Notes = append(svc.Notes, fmt.Sprintf("calling AE %q was rejected from %s (--alt-source): calling titles are tied to host addresses", r.AltSourceAttempt.CallingAE, o.AltSource))

@@ -365,16 +365,7 @@ func (p *prober) run(ctx context.Context) (*Result, error) {
 // released at once.
 func (p *prober) hostCheck(ctx context.Context, with Attempt) {
 	r := p.res
-	r.Attempts++
-	actx, cancel := context.WithTimeout(ctx, 3*p.cfg.Timeout)
-	defer cancel()
-	a, out, err := scu.Associate(actx, scu.Config{
-		Dialer: p.cfg.AltDialer, Addr: p.addr, CalledAE: with.CalledAE, CallingAE: with.CallingAE, Contexts: allProposals(), TLS: p.cfg.TLS,
-		UL: ul.Config{ARTIM: p.cfg.Timeout, ReadTimeout: 2 * p.cfg.Timeout, WriteTimeout: p.cfg.Timeout},
-	})
-	if errors.Is(err, scu.ErrNoAcceptableContext) {
-		a, err = nil, nil
-	}
+	a, out, err := p.associateVia(ctx, p.cfg.AltDialer, with.CalledAE, with.CallingAE, allProposals())
 	at := attemptOf(with.CalledAE, with.CallingAE, out, err)
 	r.AltSourceAttempt = &at
 	switch {
@@ -401,11 +392,16 @@ func (p *prober) hostCheck(ctx context.Context, with Attempt) {
 // associate opens one association; on reject or abort the SCU has already
 // closed the connection.
 func (p *prober) associate(ctx context.Context, called, calling string, props []scu.Proposal) (*scu.Association, *scu.Outcome, error) {
+	return p.associateVia(ctx, p.cfg.Dialer, called, calling, props)
+}
+
+// associateVia is associate through another dialer (the host check's).
+func (p *prober) associateVia(ctx context.Context, dialer scu.Dialer, called, calling string, props []scu.Proposal) (*scu.Association, *scu.Outcome, error) {
 	p.res.Attempts++
 	actx, cancel := context.WithTimeout(ctx, 3*p.cfg.Timeout)
 	defer cancel()
 	cfg := scu.Config{
-		Dialer: p.cfg.Dialer, Addr: p.addr, CalledAE: called, CallingAE: calling, Contexts: props, TLS: p.cfg.TLS,
+		Dialer: dialer, Addr: p.addr, CalledAE: called, CallingAE: calling, Contexts: props, TLS: p.cfg.TLS,
 		UL: ul.Config{ARTIM: p.cfg.Timeout, ReadTimeout: 2 * p.cfg.Timeout, WriteTimeout: p.cfg.Timeout},
 	}
 	a, out, err := scu.Associate(actx, cfg)
